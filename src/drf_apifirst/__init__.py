@@ -1,0 +1,62 @@
+"""drf-apifirst: what a mature public API needs, on Django REST framework."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+# Registers the system checks even when "drf_apifirst" is missing from INSTALLED_APPS,
+# so that mistake is reported too (drf_apifirst.E005).
+from drf_apifirst import checks as _checks  # noqa: F401
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "rest_framework_settings", "spectacular_settings"]
+
+
+def rest_framework_settings(**overrides: Any) -> dict[str, Any]:
+    """The recommended ``REST_FRAMEWORK`` dict; keyword arguments replace single keys.
+
+    ``REST_FRAMEWORK = drf_apifirst.rest_framework_settings(PAGE_SIZE=20)``
+    """
+    from rest_framework.settings import DEFAULTS as DRF_DEFAULTS
+
+    unknown = sorted(set(overrides) - set(DRF_DEFAULTS))
+    if unknown:
+        raise TypeError(
+            f"rest_framework_settings() got keys that are not REST_FRAMEWORK settings: "
+            f"{', '.join(unknown)}"
+        )
+    config: dict[str, Any] = {
+        "EXCEPTION_HANDLER": "drf_apifirst.handlers.exception_handler",
+        "DEFAULT_SCHEMA_CLASS": "drf_apifirst.openapi.AutoSchema",
+        # An API-first backend speaks JSON; add BrowsableAPIRenderer in development if wanted.
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+        "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    }
+    config.update(overrides)
+    return config
+
+
+def spectacular_settings(**overrides: Any) -> dict[str, Any]:
+    """The recommended ``SPECTACULAR_SETTINGS``; keyword arguments replace single keys.
+
+    Swagger UI and Redoc are served from drf-spectacular-sidecar (the ``[docs-ui]`` extra)
+    when it is installed, so the docs pages load nothing from a CDN.
+    """
+    config: dict[str, Any] = {
+        "TITLE": "API",
+        "VERSION": "1.0.0",
+        "SERVE_INCLUDE_SCHEMA": False,
+        # Separate request and response components, so read-only fields are not
+        # documented as accepted and write-only fields are not documented as returned.
+        "COMPONENT_SPLIT_REQUEST": True,
+        "ENUM_NAME_OVERRIDES": {},
+    }
+    if importlib.util.find_spec("drf_spectacular_sidecar") is not None:
+        config.update(
+            SWAGGER_UI_DIST="SIDECAR", SWAGGER_UI_FAVICON_HREF="SIDECAR", REDOC_DIST="SIDECAR"
+        )
+    config.update(overrides)
+    return config

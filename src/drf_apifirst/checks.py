@@ -1,0 +1,203 @@
+"""System checks: a setting typo fails at ``manage.py check``, not at the first request.
+
+Every id is documented in docs/checks.md; silence one with ``SILENCED_SYSTEM_CHECKS``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.utils.module_loading import import_string
+
+__all__ = ["check_rest_framework_wiring", "check_settings"]
+
+TAG = "drf_apifirst"
+
+HANDLER_PATH = "drf_apifirst.handlers.exception_handler"
+SCHEMA_CLASS_PATH = "drf_apifirst.openapi.AutoSchema"
+REQUEST_ID_MIDDLEWARE = "drf_apifirst.middleware.RequestIdMiddleware"
+PROBLEM_MIDDLEWARE = "drf_apifirst.middleware.ProblemMiddleware"
+
+# What rest_framework.throttling.SimpleRateThrottle.parse_rate can read.
+_RATE = re.compile(r"^\d+/[smhd]\w*$")
+
+_SETTING_PROBLEM_IDS = {
+    "not_a_dict": "drf_apifirst.E001",
+    "unknown": "drf_apifirst.E002",
+    "removed": "drf_apifirst.E003",
+    "invalid": "drf_apifirst.E004",
+}
+
+
+def _app_installed() -> bool:
+    return "drf_apifirst" in settings.INSTALLED_APPS or any(
+        entry.startswith("drf_apifirst.") for entry in settings.INSTALLED_APPS
+    )
+
+
+def _rest_framework() -> dict[str, Any]:
+    value = getattr(settings, "REST_FRAMEWORK", {})
+    return value if isinstance(value, dict) else {}
+
+
+def _dotted(value: Any) -> str:
+    """The dotted path of a setting given as an import string or as the object itself."""
+    if isinstance(value, str):
+        return value
+    return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
+
+
+@register(TAG)
+def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """E001-E004 and E008: the ``DRF_APIFIRST`` dict itself."""
+    from drf_apifirst.settings import SETTINGS_NAME, find_setting_problems
+
+    if not _app_installed():
+        return []
+    user_settings = getattr(settings, SETTINGS_NAME, {})
+    errors: list[CheckMessage] = [
+        Error(problem.message, hint=problem.hint, id=_SETTING_PROBLEM_IDS[problem.kind])
+        for problem in find_setting_problems(user_settings)
+    ]
+    if errors:
+        return errors
+    generator = user_settings.get("REQUEST_ID_GENERATOR")
+    if generator is not None:
+        try:
+            is_callable = callable(import_string(generator))
+        except ImportError as exc:
+            errors.append(
+                Error(
+                    f"{SETTINGS_NAME}['REQUEST_ID_GENERATOR'] is {generator!r}, "
+                    f"which cannot be imported: {exc}.",
+                    hint="Give the dotted path of a function taking no arguments.",
+                    id="drf_apifirst.E008",
+                )
+            )
+        else:
+            if not is_callable:
+                errors.append(
+                    Error(
+                        f"{SETTINGS_NAME}['REQUEST_ID_GENERATOR'] is {generator!r}, "
+                        "which is not callable.",
+                        hint="Give the dotted path of a function taking no arguments.",
+                        id="drf_apifirst.E008",
+                    )
+                )
+    return errors
+
+
+@register(TAG)
+def check_rest_framework_wiring(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E005-E007 and W001-W005: how the library is wired into Django and DRF."""
+    rest_framework = _rest_framework()
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    uses_library = (
+        REQUEST_ID_MIDDLEWARE in middleware
+        or PROBLEM_MIDDLEWARE in middleware
+        or _dotted(rest_framework.get("EXCEPTION_HANDLER", "")).startswith("drf_apifirst.")
+    )
+    if not _app_installed():
+        if uses_library:
+            return [
+                Error(
+                    "drf-apifirst is used (its middleware or exception handler is configured) "
+                    "but 'drf_apifirst' is not in INSTALLED_APPS.",
+                    hint="Add 'drf_apifirst' to INSTALLED_APPS.",
+                    id="drf_apifirst.E005",
+                )
+            ]
+        return []
+
+    messages: list[CheckMessage] = []
+    rates = rest_framework.get("DEFAULT_THROTTLE_RATES") or {}
+    for scope, rate in rates.items():
+        if rate is not None and not (isinstance(rate, str) and _RATE.match(rate)):
+            messages.append(
+                Error(
+                    f"REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'][{scope!r}] is {rate!r}; "
+                    "expected None or '<number>/<second|minute|hour|day>'.",
+                    hint="For example '100/minute' or '5000/day'.",
+                    id="drf_apifirst.E006",
+                )
+            )
+    allowed_versions = rest_framework.get("ALLOWED_VERSIONS")
+    default_version = rest_framework.get("DEFAULT_VERSION")
+    if allowed_versions and default_version is not None and default_version not in allowed_versions:
+        messages.append(
+            Error(
+                f"REST_FRAMEWORK['DEFAULT_VERSION'] is {default_version!r}, "
+                f"which is not one of ALLOWED_VERSIONS {list(allowed_versions)!r}.",
+                hint="Name one of the allowed versions, or add it to ALLOWED_VERSIONS.",
+                id="drf_apifirst.E007",
+            )
+        )
+    handler = rest_framework.get("EXCEPTION_HANDLER", "rest_framework.views.exception_handler")
+    if _dotted(handler) != HANDLER_PATH:
+        messages.append(
+            Warning(
+                f"REST_FRAMEWORK['EXCEPTION_HANDLER'] is {_dotted(handler)!r}, so API errors "
+                "are not problem details (RFC 9457).",
+                hint=f"Use REST_FRAMEWORK = drf_apifirst.rest_framework_settings(), or call "
+                f"{HANDLER_PATH} from your own handler and silence this warning.",
+                id="drf_apifirst.W001",
+            )
+        )
+    if REQUEST_ID_MIDDLEWARE not in middleware:
+        messages.append(
+            Warning(
+                f"{REQUEST_ID_MIDDLEWARE} is not in MIDDLEWARE, so responses carry no "
+                "request id and log records cannot be correlated with them.",
+                hint="Add it near the top of MIDDLEWARE, before ProblemMiddleware.",
+                id="drf_apifirst.W002",
+            )
+        )
+    if PROBLEM_MIDDLEWARE not in middleware:
+        messages.append(
+            Warning(
+                f"{PROBLEM_MIDDLEWARE} is not in MIDDLEWARE, so unknown URLs and errors "
+                "outside DRF views under the API prefixes answer with HTML.",
+                hint="Add it after RequestIdMiddleware.",
+                id="drf_apifirst.W003",
+            )
+        )
+    elif REQUEST_ID_MIDDLEWARE in middleware and middleware.index(
+        REQUEST_ID_MIDDLEWARE
+    ) > middleware.index(PROBLEM_MIDDLEWARE):
+        messages.append(
+            Warning(
+                f"{PROBLEM_MIDDLEWARE} comes before {REQUEST_ID_MIDDLEWARE} in MIDDLEWARE, "
+                "so the problems it writes have no request id.",
+                hint="Move RequestIdMiddleware above ProblemMiddleware.",
+                id="drf_apifirst.W005",
+            )
+        )
+    schema_class = rest_framework.get(
+        "DEFAULT_SCHEMA_CLASS", "rest_framework.schemas.openapi.AutoSchema"
+    )
+    if _dotted(schema_class) != SCHEMA_CLASS_PATH:
+        try:
+            from drf_apifirst.openapi import AutoSchema
+
+            schema_cls = (
+                import_string(schema_class) if isinstance(schema_class, str) else schema_class
+            )
+            is_ours = isinstance(schema_cls, type) and issubclass(schema_cls, AutoSchema)
+        except ImportError:
+            is_ours = False
+        if not is_ours:
+            messages.append(
+                Warning(
+                    f"REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] is {_dotted(schema_class)!r}, so "
+                    "the OpenAPI schema does not document problem responses.",
+                    hint=f"Use {SCHEMA_CLASS_PATH} or a subclass of it.",
+                    id="drf_apifirst.W004",
+                )
+            )
+    return messages

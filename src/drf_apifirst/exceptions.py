@@ -1,0 +1,63 @@
+"""Exceptions that become problem details; raise them from views, serializers and services.
+
+    class OutOfCredit(Problem):
+        status_code = 403
+        default_code = "out_of_credit"
+        default_detail = _("Your account has too little credit.")
+        title = _("Out of credit.")
+
+    raise OutOfCredit(balance=30, accounts=["/accounts/12"])
+
+Extra keyword arguments become extension members of the problem body (RFC 9457 3.2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+
+__all__ = ["RESERVED_MEMBERS", "InvalidParameters", "Problem", "ServerError"]
+
+# Members the library writes; extension members may not replace them.
+RESERVED_MEMBERS = frozenset(
+    {"type", "title", "status", "detail", "instance", "code", "request_id", "errors"}
+)
+
+
+class Problem(APIException):
+    """Base class for a host project's own coded problems."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+    default_detail = _("Bad request.")
+    # Short, stable summary of this kind of problem; defaults to ``default_detail``.
+    title: Any = None
+
+    def __init__(self, detail: Any = None, code: str | None = None, **extra: Any) -> None:
+        clash = RESERVED_MEMBERS.intersection(extra)
+        if clash:
+            raise TypeError(
+                f"{type(self).__name__}() got reserved problem members: {', '.join(sorted(clash))}"
+            )
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+class InvalidParameters(ValidationError):
+    """A validation error about query-string parameters: each key is a parameter name.
+
+    Its errors carry ``"parameter": "page_size"`` instead of a JSON Pointer into the body.
+    """
+
+    default_detail = _("Invalid query parameters.")
+
+
+class ServerError(APIException):
+    """What clients see of an unhandled exception."""
+
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_code = "server_error"
+    default_detail = _("A server error occurred.")

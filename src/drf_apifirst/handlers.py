@@ -1,0 +1,82 @@
+"""The DRF exception handler that turns every error of an API view into problem details.
+
+Wired by ``drf_apifirst.rest_framework_settings()`` as ``EXCEPTION_HANDLER``.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from typing import Any
+
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.log import log_response
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import set_rollback
+
+from drf_apifirst.exceptions import ServerError
+from drf_apifirst.problems import PROBLEM_CONTENT_TYPE, problem_from_exception
+
+__all__ = ["exception_handler"]
+
+
+def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
+    if isinstance(exc, exceptions.APIException):
+        return exc
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(*exc.args)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, DjangoValidationError):
+        # e.g. from Model.full_clean() in a service function.
+        return exceptions.ValidationError(as_serializer_error(exc))
+    return None
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """Every exception raised in a DRF view, as an ``application/problem+json`` response.
+
+    Unhandled exceptions become a 500 problem that hides the exception unless ``DEBUG``;
+    they are still sent to ``got_request_exception`` (error reporters) and logged once,
+    on the ``django.request`` logger like Django's own 500s.
+    """
+    request = context.get("request")
+    django_request = getattr(request, "_request", request)
+    instance = django_request.path if django_request is not None else ""
+
+    api_exc = _as_api_exception(exc)
+    unhandled = api_exc is None
+    if api_exc is None:
+        signals.got_request_exception.send(sender=None, request=django_request)
+        api_exc = ServerError(f"{type(exc).__name__}: {exc}" if settings.DEBUG else None)
+
+    headers: dict[str, str] = {}
+    auth_header = getattr(api_exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    wait = getattr(api_exc, "wait", None)
+    if wait is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
+
+    body = problem_from_exception(api_exc, instance)
+    if unhandled and settings.DEBUG:
+        body["traceback"] = traceback.format_exception(exc)
+    set_rollback()
+    response = Response(
+        body, status=api_exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE
+    )
+    if unhandled:
+        log_response(
+            "Internal Server Error: %s",
+            instance,
+            response=response,
+            request=django_request,
+            exception=exc,
+        )
+    return response

@@ -1,0 +1,126 @@
+"""Middleware: request ids on every response, and problem details for every API error.
+
+    MIDDLEWARE = [
+        "drf_apifirst.middleware.RequestIdMiddleware",
+        "drf_apifirst.middleware.ProblemMiddleware",
+        ...
+    ]
+
+Both work under WSGI and ASGI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+
+from drf_apifirst.problems import build_problem, is_api_path, problem_response, status_problem
+from drf_apifirst.request_id import _current, is_valid_request_id
+from drf_apifirst.settings import apifirst_settings
+
+__all__ = ["ProblemMiddleware", "RequestIdMiddleware"]
+
+GetResponse = Callable[[HttpRequest], Any]
+
+# Headers of the original error response that a problem keeps.
+_KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After", "Vary")
+
+
+class _Middleware:
+    """Sync and async capable; subclasses write ``before`` and ``after``."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        state = self.before(request)
+        try:
+            response = self.get_response(request)
+            return self.after(request, response)
+        finally:
+            self.finish(state)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        state = self.before(request)
+        try:
+            response = await self.get_response(request)
+            return self.after(request, response)
+        finally:
+            self.finish(state)
+
+    def before(self, request: HttpRequest) -> Any:
+        return None
+
+    def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        return response
+
+    def finish(self, state: Any) -> None:
+        pass
+
+
+class RequestIdMiddleware(_Middleware):
+    """Keeps a sane client ``X-Request-ID`` (at most 128 of ``[A-Za-z0-9._-]``), else makes one.
+
+    The id is ``request.request_id``, echoed on the response, put in problem bodies and on
+    log records (``drf_apifirst.logging.RequestIdFilter``).
+    """
+
+    def before(self, request: HttpRequest) -> Any:
+        header = apifirst_settings.REQUEST_ID_HEADER
+        incoming = request.headers.get(header)
+        request_id = (
+            incoming if is_valid_request_id(incoming) else apifirst_settings.REQUEST_ID_GENERATOR()
+        )
+        request.request_id = request_id  # type: ignore[attr-defined]
+        return _current.set(request_id)
+
+    def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        response[apifirst_settings.REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
+        return response
+
+    def finish(self, state: Any) -> None:
+        _current.reset(state)
+
+
+def _is_json(response: HttpResponseBase) -> bool:
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+class ProblemMiddleware(_Middleware):
+    """Turns error responses under ``API_PREFIXES`` that are not JSON into problems.
+
+    It catches what DRF's exception handler never sees: unknown URLs (404), methods a
+    plain Django view refuses (405), CSRF failures, oversized bodies, Django's 500 page.
+    Pages outside the API prefixes keep Django's HTML.
+    """
+
+    def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if (
+            response.status_code < 400
+            or response.streaming
+            or _is_json(response)
+            or not is_api_path(request.path)
+        ):
+            return response
+        code, title = status_problem(response.status_code)
+        body = build_problem(
+            status=response.status_code,
+            code=code,
+            title=title,
+            detail=title,
+            instance=request.path,
+        )
+        headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
+        return problem_response(body, headers)

@@ -1,0 +1,207 @@
+"""Settings for drf-apifirst, all under one ``DRF_APIFIRST`` dict in the host's settings.
+
+    DRF_APIFIRST = {
+        "ERROR_TYPE_BASE_URL": "https://docs.example.com/errors/",
+        "API_PREFIXES": ["/api/"],
+    }
+
+Read them through ``apifirst_settings`` (``apifirst_settings.API_PREFIXES``): values are
+resolved lazily on first read, import strings are imported then, and everything is reloaded
+on Django's ``setting_changed`` signal, so ``override_settings`` works in tests. A key that
+does not exist, was removed, or holds a value of the wrong shape is an
+``ImproperlyConfigured`` naming the key — and a system check error at ``manage.py check``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+__all__ = [
+    "DEFAULTS",
+    "IMPORT_STRINGS",
+    "OPTIONS",
+    "REMOVED_SETTINGS",
+    "APIFirstSettings",
+    "SettingProblem",
+    "apifirst_settings",
+    "find_setting_problems",
+]
+
+SETTINGS_NAME = "DRF_APIFIRST"
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+def _is_url_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.startswith(("http://", "https://")))
+
+
+def _is_path_prefix_list(value: Any) -> bool:
+    return (
+        isinstance(value, (list, tuple))
+        and bool(value)
+        and all(isinstance(p, str) and p.startswith("/") for p in value)
+    )
+
+
+def _is_header_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(_HEADER_NAME.match(value))
+
+
+def _is_import_string(value: Any) -> bool:
+    return isinstance(value, str) and "." in value
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``DRF_APIFIRST`` key: its default and what a valid value looks like."""
+
+    default: Any
+    # Shown in errors: "expected <expected>".
+    expected: str
+    is_valid: Callable[[Any], bool]
+
+
+OPTIONS: dict[str, Option] = {
+    # Base URL of the error docs; a problem's ``type`` is this + its ``code``.
+    # ``None`` gives ``about:blank`` (RFC 9457 section 4.2.1).
+    "ERROR_TYPE_BASE_URL": Option(None, "None or an http(s) URL", _is_url_or_none),
+    # Paths under these prefixes are API paths: every error there is a problem response.
+    "API_PREFIXES": Option(
+        ("/api/",), "a non-empty list of path prefixes starting with '/'", _is_path_prefix_list
+    ),
+    # Request and response header carrying the request id.
+    "REQUEST_ID_HEADER": Option("X-Request-ID", "an HTTP header name", _is_header_name),
+    # Callable returning a new request id (a string of [A-Za-z0-9._-], at most 128 chars).
+    "REQUEST_ID_GENERATOR": Option(
+        "drf_apifirst.request_id.generate_request_id",
+        "a dotted path to a callable",
+        _is_import_string,
+    ),
+}
+
+DEFAULTS: dict[str, Any] = {name: option.default for name, option in OPTIONS.items()}
+
+# Keys whose values are dotted paths, imported on first read.
+IMPORT_STRINGS: frozenset[str] = frozenset({"REQUEST_ID_GENERATOR"})
+
+# Keys that existed once: key -> what to do instead. Reading a settings dict that still has
+# one is an error, so an upgrade never silently drops configuration.
+REMOVED_SETTINGS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """What is wrong with the host's ``DRF_APIFIRST``; the checks give each kind an id."""
+
+    kind: str  # "not_a_dict" | "unknown" | "removed" | "invalid"
+    key: str | None
+    message: str
+    hint: str | None = None
+
+
+def find_setting_problems(user_settings: Any) -> list[SettingProblem]:
+    """Every problem with a raw ``DRF_APIFIRST`` value, without importing anything."""
+    if not isinstance(user_settings, Mapping):
+        return [
+            SettingProblem(
+                "not_a_dict",
+                None,
+                f"{SETTINGS_NAME} must be a dict, not {type(user_settings).__name__}.",
+                hint=f"Write {SETTINGS_NAME} = {{...}} in your settings.",
+            )
+        ]
+    problems = []
+    for key, value in user_settings.items():
+        if key in REMOVED_SETTINGS:
+            problems.append(
+                SettingProblem(
+                    "removed",
+                    key,
+                    f"{SETTINGS_NAME}[{key!r}] was removed.",
+                    hint=REMOVED_SETTINGS[key],
+                )
+            )
+        elif key not in OPTIONS:
+            close = difflib.get_close_matches(str(key), OPTIONS, n=1)
+            problems.append(
+                SettingProblem(
+                    "unknown",
+                    key,
+                    f"{SETTINGS_NAME}[{key!r}] is not a drf-apifirst setting.",
+                    hint=f"Did you mean {close[0]!r}?"
+                    if close
+                    else "See the settings reference: docs/settings.md.",
+                )
+            )
+        elif not OPTIONS[key].is_valid(value):
+            problems.append(
+                SettingProblem(
+                    "invalid",
+                    key,
+                    f"{SETTINGS_NAME}[{key!r}] is {value!r}; expected {OPTIONS[key].expected}.",
+                    hint=f"The default is {OPTIONS[key].default!r}.",
+                )
+            )
+    return problems
+
+
+class APIFirstSettings:
+    """Lazy view of ``DRF_APIFIRST`` merged over ``DEFAULTS``."""
+
+    def __init__(self) -> None:
+        self._user_settings: Mapping[str, Any] | None = None
+        self._cached_attrs: set[str] = set()
+
+    @property
+    def user_settings(self) -> Mapping[str, Any]:
+        if self._user_settings is None:
+            user_settings = getattr(settings, SETTINGS_NAME, {})
+            problems = find_setting_problems(user_settings)
+            if problems:
+                problem = problems[0]
+                hint = f" {problem.hint}" if problem.hint else ""
+                raise ImproperlyConfigured(problem.message + hint)
+            self._user_settings = user_settings
+        return self._user_settings
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr not in OPTIONS:
+            raise AttributeError(f"Invalid drf-apifirst setting: {attr!r}")
+        value = self.user_settings.get(attr, OPTIONS[attr].default)
+        if attr in IMPORT_STRINGS and isinstance(value, str):
+            try:
+                value = import_string(value)
+            except ImportError as exc:
+                raise ImproperlyConfigured(
+                    f"Could not import {value!r} for {SETTINGS_NAME}[{attr!r}]: {exc}"
+                ) from exc
+        self._cached_attrs.add(attr)
+        setattr(self, attr, value)
+        return value
+
+    def reload(self) -> None:
+        for attr in self._cached_attrs:
+            delattr(self, attr)
+        self._cached_attrs.clear()
+        self._user_settings = None
+
+
+apifirst_settings = APIFirstSettings()
+
+
+def _reload_apifirst_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTINGS_NAME:
+        apifirst_settings.reload()
+
+
+setting_changed.connect(_reload_apifirst_settings)

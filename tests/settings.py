@@ -1,0 +1,61 @@
+"""Settings for the library's own test suite."""
+
+import os
+
+import drf_apifirst
+
+SECRET_KEY = "tests-only-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "drf_apifirst",
+    "tests.testapp",
+]
+
+MIDDLEWARE = [
+    "drf_apifirst.middleware.RequestIdMiddleware",
+    "drf_apifirst.middleware.ProblemMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "tests.urls"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("TEST_SQLITE_NAME", ":memory:"),
+    }
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+STATIC_URL = "/static/"
+
+REST_FRAMEWORK = drf_apifirst.rest_framework_settings()
+SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(TITLE="drf-apifirst tests")
+
+DRF_APIFIRST = {"ERROR_TYPE_BASE_URL": "https://docs.example.com/errors/"}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "drf_apifirst.logging.RequestIdFilter"}},
+    "loggers": {"django.request": {"filters": ["request_id"], "level": "INFO"}},
+}

@@ -1,0 +1,210 @@
+import pytest
+from django.core.checks import Error, Warning
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+import drf_apifirst
+from drf_apifirst.checks import check_rest_framework_wiring, check_settings
+from drf_apifirst.openapi import AutoSchema
+
+
+class MySchema(AutoSchema):
+    pass
+
+
+WIRED_MIDDLEWARE = [
+    "drf_apifirst.middleware.RequestIdMiddleware",
+    "drf_apifirst.middleware.ProblemMiddleware",
+]
+
+
+def test_the_test_project_is_clean():
+    assert check_settings() == []
+    assert check_rest_framework_wiring() == []
+
+
+@override_settings(DRF_APIFIRST="yes")
+def test_e001_settings_not_a_dict():
+    assert check_settings() == [
+        Error(
+            "DRF_APIFIRST must be a dict, not str.",
+            hint="Write DRF_APIFIRST = {...} in your settings.",
+            id="drf_apifirst.E001",
+        )
+    ]
+
+
+@override_settings(DRF_APIFIRST={"EROR_TYPE_BASE_URL": "https://x.test/"})
+def test_e002_unknown_key_with_suggestion():
+    assert check_settings() == [
+        Error(
+            "DRF_APIFIRST['EROR_TYPE_BASE_URL'] is not a drf-apifirst setting.",
+            hint="Did you mean 'ERROR_TYPE_BASE_URL'?",
+            id="drf_apifirst.E002",
+        )
+    ]
+
+
+def test_e003_removed_key(monkeypatch):
+    from drf_apifirst import settings as module
+
+    monkeypatch.setitem(module.REMOVED_SETTINGS, "OLD", "Use NEW.")
+    with override_settings(DRF_APIFIRST={"OLD": True}):
+        assert check_settings() == [
+            Error("DRF_APIFIRST['OLD'] was removed.", hint="Use NEW.", id="drf_apifirst.E003")
+        ]
+
+
+@override_settings(DRF_APIFIRST={"ERROR_TYPE_BASE_URL": "docs.example.com", "API_PREFIXES": []})
+def test_e004_invalid_values_name_key_value_and_expectation():
+    assert check_settings() == [
+        Error(
+            "DRF_APIFIRST['ERROR_TYPE_BASE_URL'] is 'docs.example.com'; "
+            "expected None or an http(s) URL.",
+            hint="The default is None.",
+            id="drf_apifirst.E004",
+        ),
+        Error(
+            "DRF_APIFIRST['API_PREFIXES'] is []; "
+            "expected a non-empty list of path prefixes starting with '/'.",
+            hint="The default is ('/api/',).",
+            id="drf_apifirst.E004",
+        ),
+    ]
+
+
+@override_settings(DRF_APIFIRST={"REQUEST_ID_GENERATOR": "uuid.nothing_here"})
+def test_e008_generator_that_does_not_import():
+    [error] = check_settings()
+    assert error.id == "drf_apifirst.E008"
+    assert error.msg.startswith(
+        "DRF_APIFIRST['REQUEST_ID_GENERATOR'] is 'uuid.nothing_here', which cannot be imported"
+    )
+
+
+@override_settings(DRF_APIFIRST={"REQUEST_ID_GENERATOR": "drf_apifirst.request_id.MAX_LENGTH"})
+def test_e008_generator_that_is_not_callable():
+    assert check_settings() == [
+        Error(
+            "DRF_APIFIRST['REQUEST_ID_GENERATOR'] is 'drf_apifirst.request_id.MAX_LENGTH', "
+            "which is not callable.",
+            hint="Give the dotted path of a function taking no arguments.",
+            id="drf_apifirst.E008",
+        )
+    ]
+
+
+@override_settings(
+    INSTALLED_APPS=["django.contrib.contenttypes", "rest_framework"],
+    MIDDLEWARE=WIRED_MIDDLEWARE,
+)
+def test_e005_used_but_not_installed():
+    assert check_rest_framework_wiring() == [
+        Error(
+            "drf-apifirst is used (its middleware or exception handler is configured) "
+            "but 'drf_apifirst' is not in INSTALLED_APPS.",
+            hint="Add 'drf_apifirst' to INSTALLED_APPS.",
+            id="drf_apifirst.E005",
+        )
+    ]
+    # The settings checks stay silent: without the app there is nothing to configure.
+    assert check_settings() == []
+
+
+@override_settings(
+    INSTALLED_APPS=["django.contrib.contenttypes", "rest_framework"],
+    MIDDLEWARE=[],
+    REST_FRAMEWORK={},
+)
+def test_nothing_reported_when_the_library_is_not_used_at_all():
+    assert check_rest_framework_wiring() == []
+
+
+@override_settings(
+    REST_FRAMEWORK=drf_apifirst.rest_framework_settings(
+        DEFAULT_THROTTLE_RATES={"user": "100/minute", "anon": "lots", "burst": None}
+    )
+)
+def test_e006_unparseable_throttle_rate():
+    assert check_rest_framework_wiring() == [
+        Error(
+            "REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['anon'] is 'lots'; "
+            "expected None or '<number>/<second|minute|hour|day>'.",
+            hint="For example '100/minute' or '5000/day'.",
+            id="drf_apifirst.E006",
+        )
+    ]
+
+
+@override_settings(
+    REST_FRAMEWORK=drf_apifirst.rest_framework_settings(
+        ALLOWED_VERSIONS=["v1", "v2"], DEFAULT_VERSION="v3"
+    )
+)
+def test_e007_default_version_not_allowed():
+    assert check_rest_framework_wiring() == [
+        Error(
+            "REST_FRAMEWORK['DEFAULT_VERSION'] is 'v3', which is not one of "
+            "ALLOWED_VERSIONS ['v1', 'v2'].",
+            hint="Name one of the allowed versions, or add it to ALLOWED_VERSIONS.",
+            id="drf_apifirst.E007",
+        )
+    ]
+
+
+@override_settings(
+    REST_FRAMEWORK=drf_apifirst.rest_framework_settings(
+        EXCEPTION_HANDLER="rest_framework.views.exception_handler",
+        DEFAULT_SCHEMA_CLASS="drf_spectacular.openapi.AutoSchema",
+    ),
+    MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
+)
+def test_w001_to_w004_library_not_wired():
+    assert [(m.id, type(m)) for m in check_rest_framework_wiring()] == [
+        ("drf_apifirst.W001", Warning),
+        ("drf_apifirst.W002", Warning),
+        ("drf_apifirst.W003", Warning),
+        ("drf_apifirst.W004", Warning),
+    ]
+
+
+def test_w001_exact_message():
+    rest_framework = drf_apifirst.rest_framework_settings(
+        EXCEPTION_HANDLER="rest_framework.views.exception_handler"
+    )
+    with override_settings(REST_FRAMEWORK=rest_framework):
+        assert check_rest_framework_wiring() == [
+            Warning(
+                "REST_FRAMEWORK['EXCEPTION_HANDLER'] is 'rest_framework.views.exception_handler', "
+                "so API errors are not problem details (RFC 9457).",
+                hint="Use REST_FRAMEWORK = drf_apifirst.rest_framework_settings(), or call "
+                "drf_apifirst.handlers.exception_handler from your own handler and silence "
+                "this warning.",
+                id="drf_apifirst.W001",
+            )
+        ]
+
+
+@override_settings(MIDDLEWARE=list(reversed(WIRED_MIDDLEWARE)))
+def test_w005_middleware_in_the_wrong_order():
+    assert [m.id for m in check_rest_framework_wiring()] == ["drf_apifirst.W005"]
+
+
+def test_subclass_of_the_schema_class_is_accepted():
+    rest_framework = drf_apifirst.rest_framework_settings(
+        DEFAULT_SCHEMA_CLASS="tests.test_checks.MySchema"
+    )
+    with override_settings(REST_FRAMEWORK=rest_framework):
+        assert check_rest_framework_wiring() == []
+
+
+def test_checks_run_through_manage_py_check():
+    with (
+        override_settings(DRF_APIFIRST={"API_PREFIXES": "/api/"}),
+        pytest.raises(
+            SystemCheckError,
+            match=r"\(drf_apifirst.E004\) DRF_APIFIRST\['API_PREFIXES'\] is '/api/'",
+        ),
+    ):
+        call_command("check")

@@ -1,0 +1,31 @@
+import pytest
+
+import drf_apifirst
+
+
+def test_rest_framework_settings_wires_the_library():
+    config = drf_apifirst.rest_framework_settings()
+    assert config["EXCEPTION_HANDLER"] == "drf_apifirst.handlers.exception_handler"
+    assert config["DEFAULT_SCHEMA_CLASS"] == "drf_apifirst.openapi.AutoSchema"
+    assert config["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.JSONRenderer"]
+
+
+def test_rest_framework_settings_overrides_replace_keys():
+    config = drf_apifirst.rest_framework_settings(
+        DEFAULT_RENDERER_CLASSES=["rest_framework.renderers.BrowsableAPIRenderer"], PAGE_SIZE=7
+    )
+    assert config["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.BrowsableAPIRenderer"]
+    assert config["PAGE_SIZE"] == 7
+    assert config["EXCEPTION_HANDLER"] == "drf_apifirst.handlers.exception_handler"
+
+
+def test_rest_framework_settings_rejects_keys_drf_does_not_know():
+    with pytest.raises(TypeError, match="not REST_FRAMEWORK settings: PAGESIZE"):
+        drf_apifirst.rest_framework_settings(PAGESIZE=7)
+
+
+def test_spectacular_settings_serve_docs_assets_without_a_cdn():
+    config = drf_apifirst.spectacular_settings(TITLE="Tasks")
+    assert config["TITLE"] == "Tasks"
+    assert config["SWAGGER_UI_DIST"] == "SIDECAR"
+    assert config["REDOC_DIST"] == "SIDECAR"

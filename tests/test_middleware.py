@@ -1,0 +1,133 @@
+"""Request ids and problems for what DRF never sees (drf_apifirst.middleware)."""
+
+import logging
+import re
+
+import pytest
+from django.test import override_settings
+
+from drf_apifirst.logging import RequestIdFilter
+
+PROBLEM = "application/problem+json"
+
+
+def test_request_id_is_generated_when_the_client_sends_none(api_client):
+    response = api_client.get("/api/denied/")
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+    assert response.json()["request_id"] == response["X-Request-ID"]
+
+
+def test_sane_client_request_id_is_echoed(api_client):
+    response = api_client.get("/api/denied/", HTTP_X_REQUEST_ID="client-7.abc_DEF")
+    assert response["X-Request-ID"] == "client-7.abc_DEF"
+    assert response.json()["request_id"] == "client-7.abc_DEF"
+
+
+@pytest.mark.parametrize(
+    "malicious",
+    ["abc\ndef", "x" * 10_000, "a b", "<script>", "", "x" * 129],
+    ids=["newline", "10kB", "space", "markup", "empty", "129-chars"],
+)
+def test_malicious_request_id_is_replaced(api_client, malicious):
+    response = api_client.get("/api/denied/", HTTP_X_REQUEST_ID=malicious)
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+    assert response.json()["request_id"] == response["X-Request-ID"]
+
+
+def test_request_id_is_on_successful_responses_and_outside_the_api(client):
+    response = client.get("/html/missing/", HTTP_X_REQUEST_ID="abc")
+    assert response["X-Request-ID"] == "abc"
+
+
+@override_settings(
+    DRF_APIFIRST={
+        "REQUEST_ID_HEADER": "X-Correlation-ID",
+        "REQUEST_ID_GENERATOR": "tests.test_middleware.fixed_id",
+    }
+)
+def test_header_name_and_generator_are_settings(api_client):
+    response = api_client.get("/api/denied/", HTTP_X_REQUEST_ID="ignored")
+    assert response["X-Correlation-ID"] == "fixed-id"
+    assert not response.has_header("X-Request-ID")
+    response = api_client.get("/api/denied/", HTTP_X_CORRELATION_ID="mine")
+    assert response["X-Correlation-ID"] == "mine"
+
+
+def fixed_id() -> str:
+    return "fixed-id"
+
+
+def test_log_filter_adds_the_request_id_inside_a_request_and_a_dash_outside():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "msg", None, None)
+    assert RequestIdFilter().filter(record) is True
+    assert record.request_id == "-"
+
+
+def test_unknown_url_under_the_prefix_is_a_problem(api_client):
+    response = api_client.get("/api/nothing-here/", HTTP_X_REQUEST_ID="r1")
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "https://docs.example.com/errors/not_found",
+        "title": "Not found.",
+        "status": 404,
+        "detail": "Not found.",
+        "instance": "/api/nothing-here/",
+        "code": "not_found",
+        "request_id": "r1",
+    }
+
+
+@override_settings(DEBUG=True)
+def test_unknown_url_under_the_prefix_is_a_problem_in_debug_too(api_client):
+    response = api_client.get("/api/nothing-here/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_unknown_url_outside_the_prefix_keeps_django_html(client):
+    response = client.get("/html/missing/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_plain_django_view_refusing_a_method_is_a_problem_with_allow(client):
+    response = client.get("/api/plain/post-only/")
+    assert response.status_code == 405
+    assert response["Content-Type"] == PROBLEM
+    assert response["Allow"] == "POST"
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_plain_django_view_crashing_under_the_prefix_is_a_500_problem(client):
+    client.raise_request_exception = False
+    response = client.get("/api/plain/boom/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["code"] == "server_error"
+    assert "plain view failed" not in response.content.decode()
+
+
+def test_plain_django_view_crashing_outside_the_prefix_keeps_django_html(client):
+    client.raise_request_exception = False
+    response = client.get("/html/boom/")
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
+
+
+@override_settings(DRF_APIFIRST={"API_PREFIXES": ["/html/"]})
+def test_prefixes_are_a_setting(client):
+    assert client.get("/html/missing/")["Content-Type"] == PROBLEM
+    assert client.get("/api/nothing-here/")["Content-Type"].startswith("text/html")
+
+
+def test_async_stack_sets_request_id_and_problems():
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    get = async_to_sync(AsyncClient().get)
+    response = get("/api/nothing-here/", headers={"X-Request-ID": "async-1"})
+    assert response.status_code == 404
+    assert response["X-Request-ID"] == "async-1"
+    assert response.json()["request_id"] == "async-1"

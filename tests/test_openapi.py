@@ -1,0 +1,86 @@
+"""The problem schema is an OpenAPI component referenced by every documented error."""
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from openapi_spec_validator import validate
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_schema_is_valid_openapi(schema):
+    validate(schema)
+
+
+def test_problem_component_matches_the_wire_format(schema):
+    problem = schema["components"]["schemas"]["Problem"]
+    assert set(problem["properties"]) == {
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+        "code",
+        "request_id",
+        "errors",
+    }
+    assert problem["required"] == [
+        "code",
+        "detail",
+        "instance",
+        "request_id",
+        "status",
+        "title",
+        "type",
+    ]
+    error = schema["components"]["schemas"]["ProblemError"]
+    assert set(error["properties"]) == {"code", "detail", "pointer", "parameter"}
+
+
+def test_every_documented_error_is_a_problem(schema):
+    checked = 0
+    for path, method, operation in operations(schema):
+        errors = {s: r for s, r in operation["responses"].items() if s >= "400"}
+        assert errors, f"{method.upper()} {path} documents no error"
+        for status, response in errors.items():
+            assert response["content"] == {"application/problem+json": {"schema": PROBLEM_REF}}, (
+                f"{method.upper()} {path} {status}"
+            )
+            checked += 1
+    assert checked > 20
+
+
+def test_statuses_follow_what_the_operation_can_do(schema):
+    responses = lambda path, method: set(schema["paths"][path][method]["responses"])  # noqa: E731
+    assert responses("/api/tasks/", "get") == {"200", "405", "406", "500"}
+    assert responses("/api/tasks/", "post") == {"201", "400", "405", "406", "415", "500"}
+    assert responses("/api/tasks/{id}/", "get") == {"200", "404", "405", "406", "500"}
+    assert responses("/api/tasks/{id}/", "delete") == {"204", "404", "405", "406", "500"}
+    assert responses("/api/private/", "get") == {"200", "401", "403", "405", "406", "500"}
+    assert responses("/api/throttled/", "get") == {"200", "405", "406", "429", "500"}
+
+
+def test_schema_view_serves_the_document(api_client):
+    response = api_client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    assert "Problem" in response.json()["components"]["schemas"]
+
+
+def test_docs_pages_load_their_assets_locally(api_client):
+    for url in ("/api/docs/", "/api/redoc/"):
+        response = api_client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "cdn.jsdelivr.net" not in html
+        assert "/static/drf_spectacular_sidecar/" in html

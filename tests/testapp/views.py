@@ -1,0 +1,87 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from rest_framework import viewsets
+from rest_framework.authentication import BasicAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from drf_apifirst.exceptions import InvalidParameters, Problem
+from tests.testapp.models import Task
+from tests.testapp.serializers import OrderSerializer, TaskSerializer
+
+
+class TaskViewSet(viewsets.ModelViewSet):
+    queryset = Task.objects.all()
+    serializer_class = TaskSerializer
+
+
+class OrderView(APIView):
+    def post(self, request):
+        serializer = OrderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data, status=201)
+
+
+class BoomView(APIView):
+    def get(self, request):
+        raise RuntimeError("database password is hunter2")
+
+
+class DjangoDeniedView(APIView):
+    def get(self, request):
+        raise DjangoPermissionDenied("Only the owner may look.")
+
+
+class FullCleanView(APIView):
+    def post(self, request):
+        Task(title="x" * 300).full_clean()
+        return Response(status=201)
+
+
+class ParametersView(APIView):
+    def get(self, request):
+        raise InvalidParameters({"page_size": ["A valid integer is required."]})
+
+
+class OneRequestPerDay(AnonRateThrottle):
+    rate = "1/day"
+
+
+class ThrottledView(APIView):
+    throttle_classes = [OneRequestPerDay]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+class PrivateView(APIView):
+    authentication_classes = [BasicAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+class OutOfCredit(Problem):
+    status_code = 403
+    default_code = "out_of_credit"
+    default_detail = _("Your account has too little credit.")
+    title = _("Out of credit.")
+
+
+class CreditView(APIView):
+    def post(self, request):
+        raise OutOfCredit(balance=30, accounts=["/accounts/12"])
+
+
+@require_POST
+def plain_post_only(request):
+    return HttpResponse("ok")
+
+
+def plain_boom(request):
+    raise RuntimeError("plain view failed")

@@ -1,0 +1,23 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from tests.testapp import views
+
+router = DefaultRouter()
+router.register("tasks", views.TaskViewSet)
+
+urlpatterns = [
+    path("api/", include("drf_apifirst.urls")),
+    path("api/", include(router.urls)),
+    path("api/orders/", views.OrderView.as_view()),
+    path("api/boom/", views.BoomView.as_view()),
+    path("api/denied/", views.DjangoDeniedView.as_view()),
+    path("api/full-clean/", views.FullCleanView.as_view()),
+    path("api/parameters/", views.ParametersView.as_view()),
+    path("api/throttled/", views.ThrottledView.as_view()),
+    path("api/private/", views.PrivateView.as_view()),
+    path("api/credit/", views.CreditView.as_view()),
+    path("api/plain/post-only/", views.plain_post_only),
+    path("api/plain/boom/", views.plain_boom),
+    path("html/boom/", views.plain_boom),
+]
