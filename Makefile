@@ -1,0 +1,15 @@
+.PHONY: demo test lint docs bench
+
+# Install everything and run the example project on http://127.0.0.1:8000/
+demo:
+	./scripts/demo
+
+# Install what the tests need and pass the whole suite (every tox env)
+test:
+	./scripts/test
+
+lint:
+	./scripts/test -e lint
+
+docs:
+	./scripts/test -e docs
