@@ -48,7 +48,9 @@ TEMPLATES = [
 
 STATIC_URL = "/static/"
 
-REST_FRAMEWORK = drf_apifirst.rest_framework_settings()
+REST_FRAMEWORK = drf_apifirst.rest_framework_settings(
+    DEFAULT_AUTHENTICATION_CLASSES=["rest_framework.authentication.BasicAuthentication"]
+)
 SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(TITLE="drf-apifirst tests")
 
 DRF_APIFIRST = {"ERROR_TYPE_BASE_URL": "https://docs.example.com/errors/"}

@@ -207,4 +207,4 @@ def test_checks_run_through_manage_py_check():
             match=r"\(drf_apifirst.E004\) DRF_APIFIRST\['API_PREFIXES'\] is '/api/'",
         ),
     ):
-        call_command("check")
+        call_command("check", tags=["drf_apifirst"])

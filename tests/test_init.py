@@ -1,3 +1,5 @@
+import importlib.util
+
 import pytest
 
 import drf_apifirst
@@ -7,7 +9,29 @@ def test_rest_framework_settings_wires_the_library():
     config = drf_apifirst.rest_framework_settings()
     assert config["EXCEPTION_HANDLER"] == "drf_apifirst.handlers.exception_handler"
     assert config["DEFAULT_SCHEMA_CLASS"] == "drf_apifirst.openapi.AutoSchema"
+    assert config["DEFAULT_RENDERER_CLASSES"] == ["drf_apifirst.renderers.ORJSONRenderer"]
+    assert config["DEFAULT_PAGINATION_CLASS"] == "drf_apifirst.pagination.PageNumberPagination"
+    assert config["PAGE_SIZE"] == 50
+    assert config["DEFAULT_FILTER_BACKENDS"] == [
+        "drf_apifirst.filters.DjangoFilterBackend",
+        "drf_apifirst.filters.SearchFilter",
+        "drf_apifirst.filters.OrderingFilter",
+    ]
+
+
+def test_rest_framework_settings_without_the_optional_extras(monkeypatch):
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name in ("orjson", "django_filters") else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    config = drf_apifirst.rest_framework_settings()
     assert config["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.JSONRenderer"]
+    assert config["DEFAULT_FILTER_BACKENDS"] == [
+        "drf_apifirst.filters.SearchFilter",
+        "drf_apifirst.filters.OrderingFilter",
+    ]
 
 
 def test_rest_framework_settings_overrides_replace_keys():

@@ -62,7 +62,7 @@ def test_every_documented_error_is_a_problem(schema):
 
 def test_statuses_follow_what_the_operation_can_do(schema):
     responses = lambda path, method: set(schema["paths"][path][method]["responses"])  # noqa: E731
-    assert responses("/api/tasks/", "get") == {"200", "405", "406", "500"}
+    assert responses("/api/tasks/", "get") == {"200", "400", "405", "406", "500"}
     assert responses("/api/tasks/", "post") == {"201", "400", "405", "406", "415", "500"}
     assert responses("/api/tasks/{id}/", "get") == {"200", "404", "405", "406", "500"}
     assert responses("/api/tasks/{id}/", "delete") == {"204", "404", "405", "406", "500"}
@@ -84,3 +84,56 @@ def test_docs_pages_load_their_assets_locally(api_client):
         html = response.content.decode()
         assert "cdn.jsdelivr.net" not in html
         assert "/static/drf_spectacular_sidecar/" in html
+
+
+def parameters(schema, path, method="get"):
+    return {p["name"]: p for p in schema["paths"][path][method].get("parameters", [])}
+
+
+def test_list_documents_pagination_filters_ordering_search_and_fields(schema):
+    params = parameters(schema, "/api/articles/")
+    assert set(params) == {
+        "page",
+        "page_size",
+        "ordering",
+        "search",
+        "author",
+        "is_public",
+        "published",
+        "fields",
+    }
+    assert params["fields"]["schema"] == {
+        "type": "array",
+        "items": {"type": "string", "enum": ["id", "title"]},
+    }
+    assert params["fields"]["style"] == "form"
+    assert params["fields"]["explode"] is False
+    assert params["page_size"]["schema"] == {"type": "integer", "minimum": 1}
+    assert "title, published, id" in params["ordering"]["description"]
+
+
+def test_paginated_response_shape_and_link_header(schema):
+    response = schema["paths"]["/api/articles/"]["get"]["responses"]["200"]
+    assert "Link" in response["headers"]
+    ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    page = schema["components"]["schemas"][ref]
+    assert page["required"] == ["count", "next", "previous", "results"]
+    no_count = schema["paths"]["/api/no-count-articles/"]["get"]["responses"]["200"]
+    ref = no_count["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert "count" not in schema["components"]["schemas"][ref]["properties"]
+    cursor = parameters(schema, "/api/cursor-articles/")
+    assert {"cursor", "page_size", "ordering"} <= set(cursor)
+
+
+def test_expandable_fields_are_documented_as_either_form(schema):
+    params = parameters(schema, "/api/expandable-articles/{id}/")
+    assert params["expand"]["schema"]["items"]["enum"] == ["author", "tags"]
+    article = schema["components"]["schemas"]["ExpandableArticle"]
+    assert article["properties"]["author"]["anyOf"] == [
+        {"type": "integer"},
+        {"$ref": "#/components/schemas/Author"},
+    ]
+    # Any field may be left out with ?fields=, so none is required in responses.
+    assert "required" not in article
+    # Requests are unaffected.
+    assert "title" in schema["components"]["schemas"]["ExpandableArticleRequest"]["required"]

@@ -5,6 +5,13 @@ from tests.testapp import views
 
 router = DefaultRouter()
 router.register("tasks", views.TaskViewSet)
+router.register("articles", views.ArticleViewSet, basename="article")
+router.register("expandable-articles", views.ExpandableArticleViewSet, basename="expandable")
+router.register("nested-articles", views.NestedArticleViewSet, basename="nested")
+router.register("flat-articles", views.FlatArticleViewSet, basename="flat")
+router.register("no-count-articles", views.NoCountArticleViewSet, basename="no-count")
+router.register("cursor-articles", views.CursorArticleViewSet, basename="cursor")
+router.register("bad-cursor-articles", views.BadCursorArticleViewSet, basename="bad-cursor")
 
 urlpatterns = [
     path("api/", include("drf_apifirst.urls")),

@@ -34,7 +34,20 @@ def rest_framework_settings(**overrides: Any) -> dict[str, Any]:
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
         "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
+        "DEFAULT_PAGINATION_CLASS": "drf_apifirst.pagination.PageNumberPagination",
+        "PAGE_SIZE": 50,
+        "DEFAULT_FILTER_BACKENDS": [
+            *(
+                ["drf_apifirst.filters.DjangoFilterBackend"]
+                if importlib.util.find_spec("django_filters") is not None
+                else []
+            ),
+            "drf_apifirst.filters.SearchFilter",
+            "drf_apifirst.filters.OrderingFilter",
+        ],
     }
+    if importlib.util.find_spec("orjson") is not None:
+        config["DEFAULT_RENDERER_CLASSES"] = ["drf_apifirst.renderers.ORJSONRenderer"]
     config.update(overrides)
     return config
 

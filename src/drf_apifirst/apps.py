@@ -6,3 +6,7 @@ class DrfApifirstConfig(AppConfig):
     name = "drf_apifirst"
     verbose_name = _("drf-apifirst")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the drf-spectacular extensions, as drf-spectacular's docs advise.
+        from drf_apifirst import openapi  # noqa: F401

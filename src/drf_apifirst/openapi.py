@@ -10,14 +10,21 @@ from http import HTTPStatus
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.versioning import URLPathVersioning
 
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE
+from drf_apifirst.serializers import ApiModelSerializer
 
-__all__ = ["AutoSchema", "ProblemErrorSerializer", "ProblemSerializer"]
+__all__ = [
+    "ApiModelSerializerExtension",
+    "AutoSchema",
+    "ProblemErrorSerializer",
+    "ProblemSerializer",
+]
 
 
 class ProblemErrorSerializer(serializers.Serializer):
@@ -53,6 +60,23 @@ class ProblemSerializer(serializers.Serializer):
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
+LINK_HEADER = {
+    "description": 'RFC 8288 links to the other pages: `<url>; rel="next", <url>; rel="prev"`.',
+    "schema": {"type": "string"},
+}
+
+
+def _names_parameter(name: str, choices: list[str], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "style": "form",
+        "explode": False,
+        "schema": {"type": "array", "items": {"type": "string", "enum": choices}},
+    }
+
 
 class AutoSchema(openapi.AutoSchema):
     """Adds the problem responses an operation can return to its ``responses``."""
@@ -63,10 +87,60 @@ class AutoSchema(openapi.AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        if self.method == "GET":
+            self._add_field_selection_parameters(operation)
+            if self._is_list_view() and self._get_paginator() is not None:
+                for status, response in operation.get("responses", {}).items():
+                    if status.startswith("2"):
+                        response.setdefault("headers", {})["Link"] = LINK_HEADER
         responses = operation.setdefault("responses", {})
         for status in self.get_problem_statuses(operation):
             responses.setdefault(str(status), self._problem_response(status))
         return operation
+
+    def get_paginated_name(self, serializer_name: str) -> str:
+        """Distinct component names for distinct page shapes (spectacular has one name)."""
+        from drf_apifirst.pagination import CursorPagination, PageNumberPagination
+
+        name: str = super().get_paginated_name(serializer_name)
+        paginator = self._get_paginator()
+        if isinstance(paginator, CursorPagination):
+            return f"Cursor{name}"
+        if isinstance(paginator, PageNumberPagination) and paginator.count_mode == "none":
+            return f"{name}WithoutCount"
+        return name
+
+    def _add_field_selection_parameters(self, operation: dict[str, Any]) -> None:
+        get_serializer_class = getattr(self.view, "get_serializer_class", None)
+        try:
+            serializer_class = get_serializer_class() if get_serializer_class else None
+        except AssertionError:  # a view without a serializer
+            return
+        if not (
+            isinstance(serializer_class, type) and issubclass(serializer_class, ApiModelSerializer)
+        ):
+            return
+        parameters = operation.setdefault("parameters", [])
+        if serializer_class.supports_sparse_fieldsets():
+            names = [
+                name for name, field in serializer_class().fields.items() if not field.write_only
+            ]
+            parameters.append(
+                _names_parameter(
+                    "fields",
+                    names,
+                    "Comma-separated fields to return (sparse fieldset); all when absent.",
+                )
+            )
+        expandable = list(serializer_class.expandable_fields())
+        if expandable:
+            parameters.append(
+                _names_parameter(
+                    "expand",
+                    expandable,
+                    "Comma-separated related fields to return as nested objects.",
+                )
+            )
 
     def get_problem_statuses(self, operation: dict[str, Any]) -> list[int]:
         """The error statuses this operation documents, judged from the view and operation."""
@@ -100,3 +174,40 @@ class AutoSchema(openapi.AutoSchema):
             response, str(status), media_types=[PROBLEM_CONTENT_TYPE]
         )
         return result
+
+
+class ApiModelSerializerExtension(OpenApiSerializerExtension):
+    """Documents what ``?fields=`` and ``?expand=`` can make of a response.
+
+    An expandable field is ``anyOf`` its plain form and the nested object. With sparse
+    fieldsets on, a response may omit any field, so response components list no
+    ``required`` properties (``Meta.sparse_fieldsets = False`` keeps them).
+    """
+
+    target_class = "drf_apifirst.serializers.ApiModelSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer(
+            self.target, direction, bypass_extensions=True
+        )
+        if direction != "response":
+            return schema
+        target_class = type(self.target)
+        properties = schema.get("properties", {})
+        for name, spec in target_class.expandable_fields().items():
+            if name not in properties:
+                continue
+            serializer_class, options = spec if isinstance(spec, tuple) else (spec, {})
+            component = auto_schema.resolve_serializer(serializer_class(), direction)
+            expanded = (
+                {"type": "array", "items": component.ref} if options.get("many") else component.ref
+            )
+            plain = properties[name]
+            properties[name] = {
+                "anyOf": [plain, expanded],
+                "description": f"Expanded to the object with ?expand={name}.",
+            }
+        if target_class.supports_sparse_fieldsets():
+            schema.pop("required", None)
+        return schema

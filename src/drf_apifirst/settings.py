@@ -57,6 +57,14 @@ def _is_header_name(value: Any) -> bool:
     return isinstance(value, str) and bool(_HEADER_NAME.match(value))
 
 
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
 def _is_import_string(value: Any) -> bool:
     return isinstance(value, str) and "." in value
 
@@ -87,6 +95,10 @@ OPTIONS: dict[str, Option] = {
         "a dotted path to a callable",
         _is_import_string,
     ),
+    # Largest page a client may ask for with ?page_size=; larger requests are capped.
+    "MAX_PAGE_SIZE": Option(100, "a whole number from 1 up", _is_positive_int),
+    # A list request with a query parameter the view does not document is a 400 problem.
+    "STRICT_QUERY_PARAMETERS": Option(True, "True or False", _is_bool),
 }
 
 DEFAULTS: dict[str, Any] = {name: option.default for name, option in OPTIONS.items()}

@@ -85,3 +85,69 @@ def plain_post_only(request):
 
 def plain_boom(request):
     raise RuntimeError("plain view failed")
+
+
+# --- Library viewsets ---
+from rest_framework.permissions import IsAdminUser  # noqa: E402
+
+from drf_apifirst.pagination import CursorPagination, PageNumberPagination  # noqa: E402
+from drf_apifirst.viewsets import ApiModelViewSet, ReadOnlyApiModelViewSet  # noqa: E402
+from tests.testapp.models import Article  # noqa: E402
+from tests.testapp.serializers import (  # noqa: E402
+    ArticleListSerializer,
+    ArticleSerializer,
+    ExpandableArticleSerializer,
+    NestedArticleSerializer,
+)
+
+
+class ArticleViewSet(ApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ExpandableArticleSerializer
+    serializer_classes = {"list": ArticleListSerializer, "retrieve": ExpandableArticleSerializer}
+    permission_classes_by_action = {"destroy": [IsAdminUser]}
+    filterset_fields = ["author", "is_public", "published"]
+    ordering_fields = ["title", "published", "id"]
+    search_fields = ["title"]
+
+
+class ExpandableArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ExpandableArticleSerializer
+
+
+class NestedArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = NestedArticleSerializer
+
+
+class FlatArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ArticleSerializer
+
+
+class NoCountPagination(PageNumberPagination):
+    count_mode = "none"
+
+
+class NoCountArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ArticleListSerializer
+    pagination_class = NoCountPagination
+
+
+class CursorArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ArticleListSerializer
+    pagination_class = CursorPagination
+    ordering_fields = ["id", "slug", "title"]
+
+
+class TitleCursorPagination(CursorPagination):
+    ordering = "title"
+
+
+class BadCursorArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ArticleListSerializer
+    pagination_class = TitleCursorPagination

@@ -1,0 +1,134 @@
+"""Filter backends that say no: an unknown ordering or invalid filter value is a 400
+problem naming the parameter, never silently ignored.
+
+``rest_framework_settings()`` makes these the default ``DEFAULT_FILTER_BACKENDS``
+(``DjangoFilterBackend`` only with the ``[filters]`` extra, django-filter).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework import filters
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.request import Request
+
+from drf_apifirst.exceptions import InvalidParameters
+
+__all__ = ["HAS_DJANGO_FILTER", "OrderingFilter", "SearchFilter"]
+
+HAS_DJANGO_FILTER = importlib.util.find_spec("django_filters") is not None
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """``?ordering=-created,title`` over the view's ``ordering_fields`` only.
+
+    A view without ``ordering_fields`` accepts no ``ordering`` parameter (DRF would fall
+    back to every serializer field); ``"__all__"`` keeps DRF's meaning.
+    """
+
+    unknown_field_message = _("Unknown ordering field(s): {unknown}. Choose from: {valid}.")
+    not_supported_message = _("This endpoint does not support ordering.")
+
+    def get_valid_fields(
+        self, queryset: QuerySet[Any], view: Any, context: Mapping[str, Any] | None = None
+    ) -> list[tuple[str, Any]]:
+        if getattr(view, "ordering_fields", self.ordering_fields) is None:
+            return []
+        valid: list[tuple[str, Any]] = super().get_valid_fields(queryset, view, context)
+        return valid
+
+    def remove_invalid_fields(
+        self, queryset: QuerySet[Any], fields: Iterable[str], view: Any, request: Request
+    ) -> list[str]:
+        valid = [
+            name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
+        ]
+        if not valid:
+            raise InvalidParameters({self.ordering_param: [self.not_supported_message]})
+        unknown = [term for term in fields if term.lstrip("-") not in valid]
+        if unknown:
+            raise InvalidParameters(
+                {
+                    self.ordering_param: [
+                        self.unknown_field_message.format(
+                            unknown=", ".join(unknown), valid=", ".join(valid)
+                        )
+                    ]
+                }
+            )
+        return list(fields)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        fields = getattr(view, "ordering_fields", self.ordering_fields)
+        if fields is None:
+            return []
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        if fields != "__all__":
+            names = ", ".join(f if isinstance(f, str) else f[0] for f in fields)
+            for parameter in parameters:
+                parameter["description"] = (
+                    f"Comma-separated fields to order by, '-' for descending: {names}."
+                )
+        return parameters
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's ``?search=`` over the view's ``search_fields``; documented only where it applies."""
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        if not getattr(view, "search_fields", None):
+            return []
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        return parameters
+
+
+if HAS_DJANGO_FILTER:
+    from django_filters.rest_framework import DjangoFilterBackend as _DjangoFilterBackend
+
+    class DjangoFilterBackend(_DjangoFilterBackend):
+        """django-filter's backend; invalid values are a 400 problem per parameter."""
+
+        def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+            filterset = self.get_filterset(request, queryset, view)
+            if filterset is None:
+                return queryset
+            if not filterset.is_valid():
+                raise InvalidParameters(
+                    {
+                        name: [
+                            ErrorDetail(message, code=error.code or "invalid")
+                            for error in errors
+                            for message in error.messages
+                        ]
+                        for name, errors in filterset.form.errors.as_data().items()
+                    }
+                )
+            return filterset.qs
+
+        def query_parameter_names(self, view: Any) -> set[str]:
+            """The query parameters the view's filterset reads (range filters have two)."""
+            queryset = view.get_queryset()
+            filterset_class = self.get_filterset_class(view, queryset)
+            if filterset_class is None:
+                return set()
+            names: set[str] = set()
+            for name, form_field in filterset_class(queryset=queryset).form.fields.items():
+                widget = form_field.widget
+                suffixes = getattr(widget, "suffixes", None) or getattr(
+                    widget, "widgets_names", None
+                )
+                if suffixes:
+                    names.update(
+                        f"{name}_{s}" if s and not s.startswith("_") else f"{name}{s}"
+                        for s in suffixes
+                    )
+                else:
+                    names.add(name)
+            return names
+
+    __all__ += ["DjangoFilterBackend"]

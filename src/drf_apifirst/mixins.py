@@ -1,0 +1,164 @@
+"""The behaviours the base viewsets are built from; mix them into your own GenericAPIViews."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.serializers import BaseSerializer
+
+from drf_apifirst.exceptions import InvalidParameters
+from drf_apifirst.serializers import ApiModelSerializer, query_plan
+from drf_apifirst.settings import apifirst_settings
+
+__all__ = [
+    "FieldSelectionMixin",
+    "PermissionsByActionMixin",
+    "SerializerByActionMixin",
+    "StrictQueryParametersMixin",
+]
+
+FIELDS_PARAM = "fields"
+EXPAND_PARAM = "expand"
+
+
+class SerializerByActionMixin:
+    """``serializer_classes`` picks the serializer by action and/or API version.
+
+    Keys are tried in this order: ``(version, action)``, ``action``, ``version``; then
+    ``serializer_class``. ``{"list": TaskListSerializer, "v1": TaskV1Serializer,
+    ("v1", "create"): TaskV1CreateSerializer}``.
+    """
+
+    serializer_classes: Mapping[Any, type[BaseSerializer]] = {}
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        action = getattr(self, "action", None)
+        request = getattr(self, "request", None)
+        version = getattr(request, "version", None)
+        for key in ((version, action), action, version):
+            if key in self.serializer_classes:
+                return self.serializer_classes[key]
+        serializer_class: type[BaseSerializer] = super().get_serializer_class()  # type: ignore[misc]
+        return serializer_class
+
+
+class PermissionsByActionMixin:
+    """``permission_classes_by_action = {"destroy": [IsAdminUser]}`` replaces
+    ``permission_classes`` for the actions it names."""
+
+    permission_classes_by_action: Mapping[str, Sequence[type[BasePermission]]] = {}
+
+    def get_permissions(self) -> list[BasePermission]:
+        classes = self.permission_classes_by_action.get(getattr(self, "action", None) or "")
+        if classes is None:
+            permissions: list[BasePermission] = super().get_permissions()  # type: ignore[misc]
+            return permissions
+        return [permission() for permission in classes]
+
+
+def _names(request: Any, param: str) -> tuple[str, ...] | None:
+    raw = request.query_params.get(param)
+    if raw is None:
+        return None
+    names = tuple(sorted({name.strip() for name in raw.split(",") if name.strip()}))
+    if not names:
+        raise InvalidParameters({param: [_("Name at least one field.")]})
+    return names
+
+
+class FieldSelectionMixin:
+    """``?fields=id,title`` and ``?expand=assignee`` on safe requests, for an
+    ``ApiModelSerializer``, with ``select_related``/``prefetch_related``/``only`` to match.
+    """
+
+    def _field_selection(
+        self, serializer_class: type[ApiModelSerializer]
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+        cached = self.__dict__.get("_apifirst_field_selection")
+        if cached is None:
+            request = self.request  # type: ignore[attr-defined]
+            if not hasattr(request, "query_params"):  # e.g. schema generation
+                return None, ()
+            fields = _names(request, FIELDS_PARAM)
+            if fields is not None and not serializer_class.supports_sparse_fieldsets():
+                raise InvalidParameters({FIELDS_PARAM: [_("This endpoint returns all fields.")]})
+            cached = (fields, _names(request, EXPAND_PARAM) or ())
+            self.__dict__["_apifirst_field_selection"] = cached
+        return cached
+
+    def _selecting_serializer(self) -> type[ApiModelSerializer] | None:
+        request = getattr(self, "request", None)
+        if request is None or request.method not in SAFE_METHODS:
+            return None
+        serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
+        return serializer_class if issubclass(serializer_class, ApiModelSerializer) else None
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer:
+        serializer_class = self._selecting_serializer()
+        if serializer_class is not None:
+            fields, expand = self._field_selection(serializer_class)
+            kwargs.setdefault("fields", fields)
+            kwargs.setdefault("expand", expand)
+        serializer: BaseSerializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        return serializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset()  # type: ignore[misc]
+        serializer_class = self._selecting_serializer()
+        if serializer_class is not None and isinstance(queryset, QuerySet):
+            fields, expand = self._field_selection(serializer_class)
+            queryset = query_plan(serializer_class, fields, expand).apply(queryset)
+        return queryset
+
+
+class StrictQueryParametersMixin:
+    """A list request with a query parameter the view does not document is a 400 problem:
+    a typo in a filter name must not silently return everything.
+
+    Allowed: what the filter backends and paginator document, ``fields``/``expand`` for an
+    ``ApiModelSerializer``, ``format``, and ``extra_query_parameters``.
+    """
+
+    # None: DRF_APIFIRST["STRICT_QUERY_PARAMETERS"].
+    strict_query_parameters: bool | None = None
+    # Other names this view reads from the query string itself.
+    extra_query_parameters: Sequence[str] = ()
+
+    def allowed_query_parameters(self) -> set[str]:
+        view: Any = self
+        names = {"format", *self.extra_query_parameters}
+        for backend_class in view.filter_backends:
+            backend = backend_class()
+            if hasattr(backend, "query_parameter_names"):
+                names.update(backend.query_parameter_names(view))
+            elif hasattr(backend, "get_schema_operation_parameters"):
+                names.update(p["name"] for p in backend.get_schema_operation_parameters(view))
+        paginator = view.paginator
+        if paginator is not None:
+            names.update(p["name"] for p in paginator.get_schema_operation_parameters(view))
+        if issubclass(view.get_serializer_class(), ApiModelSerializer):
+            names.update((FIELDS_PARAM, EXPAND_PARAM))
+        versioning = view.versioning_class
+        if versioning is not None and hasattr(versioning, "version_param"):
+            names.add(versioning.version_param)
+        return names
+
+    def check_query_parameters(self, request: Any) -> None:
+        strict = self.strict_query_parameters
+        if strict is None:
+            strict = apifirst_settings.STRICT_QUERY_PARAMETERS
+        if not strict or not request.query_params:
+            return
+        unknown = sorted(set(request.query_params) - self.allowed_query_parameters())
+        if unknown:
+            raise InvalidParameters({name: [_("Unknown query parameter.")] for name in unknown})
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        # After authentication, permissions and throttling: a 401 comes before a 400.
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "action", None) == "list":
+            self.check_query_parameters(request)

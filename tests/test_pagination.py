@@ -1,0 +1,151 @@
+"""Page-number and cursor pagination: DRF's shapes, Link headers, problems for bad input."""
+
+import re
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+pytestmark = pytest.mark.django_db
+
+
+def links(response):
+    return dict(
+        (rel, url) for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response.get("Link", ""))
+    )
+
+
+def test_page_number_shape_and_link_header(api_client, articles):
+    response = api_client.get("/api/articles/", {"page": 2, "page_size": 5})
+    body = response.json()
+    assert list(body) == ["count", "next", "previous", "results"]
+    assert body["count"] == 12
+    assert body["next"] == "http://testserver/api/articles/?page=3&page_size=5"
+    assert body["previous"] == "http://testserver/api/articles/?page_size=5"
+    assert [r["id"] for r in body["results"]] == [a.pk for a in articles[5:10]]
+    assert links(response) == {"next": body["next"], "prev": body["previous"]}
+
+
+def test_first_and_last_pages(api_client, articles):
+    first = api_client.get("/api/articles/", {"page_size": 5})
+    assert first.json()["previous"] is None
+    assert set(links(first)) == {"next"}
+    last = api_client.get("/api/articles/", {"page": 3, "page_size": 5})
+    assert last.json()["next"] is None
+    assert last.json()["count"] == 12
+    assert set(links(last)) == {"prev"}
+    single = api_client.get("/api/articles/", {"page_size": 50})
+    assert not single.has_header("Link")
+
+
+def test_default_page_size_comes_from_settings_at_request_time(api_client, articles, settings):
+    assert len(api_client.get("/api/articles/").json()["results"]) == 12
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 4}
+    assert len(api_client.get("/api/articles/").json()["results"]) == 4
+
+
+def test_page_size_over_the_maximum_is_capped(api_client, articles, settings):
+    settings.DRF_APIFIRST = {"MAX_PAGE_SIZE": 3}
+    response = api_client.get("/api/articles/", {"page_size": 1000})
+    assert len(response.json()["results"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"page_size": "ten"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+    ],
+)
+def test_malformed_page_parameters_are_400_problems(api_client, articles, params, parameter):
+    response = api_client.get("/api/articles/", params)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"code": "invalid", "detail": "Must be a whole number from 1 up.", "parameter": parameter}
+    ]
+
+
+def test_page_past_the_end_is_a_404_problem(api_client, articles):
+    response = api_client.get("/api/articles/", {"page": 99})
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Invalid page."
+
+
+def test_empty_first_page_is_fine(api_client, db):
+    response = api_client.get("/api/articles/")
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_count_can_be_left_out(api_client, articles, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = api_client.get("/api/no-count-articles/", {"page_size": 5})
+    body = response.json()
+    assert list(body) == ["next", "previous", "results"]
+    assert body["next"] == "http://testserver/api/no-count-articles/?page=2&page_size=5"
+    last = api_client.get("/api/no-count-articles/", {"page": 3, "page_size": 5}).json()
+    assert last["next"] is None
+    assert len(last["results"]) == 2
+
+
+def test_estimated_count_is_exact_off_postgresql(articles):
+    from drf_apifirst.pagination import estimated_count
+    from tests.testapp.models import Article
+
+    assert estimated_count(Article.objects.all(), threshold=1) == 12
+
+
+def test_cursor_shape_links_and_walk(api_client, articles):
+    seen, url, pages = [], "/api/cursor-articles/?page_size=5", 0
+    while url:
+        response = api_client.get(url)
+        body = response.json()
+        assert list(body) == ["next", "previous", "results"]
+        assert links(response).get("next") == body["next"]
+        seen += [r["id"] for r in body["results"]]
+        url, pages = body["next"], pages + 1
+    assert pages == 3
+    assert seen == sorted((a.pk for a in articles), reverse=True)
+
+
+def test_cursor_previous_link(api_client, articles):
+    first = api_client.get("/api/cursor-articles/", {"page_size": 5}).json()
+    second = api_client.get(first["next"])
+    assert links(second)["prev"] == second.json()["previous"]
+    back = api_client.get(second.json()["previous"]).json()
+    assert back["results"] == first["results"]
+
+
+def test_cursor_with_client_ordering_on_a_unique_field(api_client, articles):
+    body = api_client.get("/api/cursor-articles/", {"ordering": "id", "page_size": 3}).json()
+    assert [r["id"] for r in body["results"]] == [a.pk for a in articles[:3]]
+
+
+def test_bad_cursor_is_a_400_problem(api_client, articles):
+    response = api_client.get("/api/cursor-articles/", {"cursor": "not-a-cursor!!"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"code": "invalid", "detail": "Invalid cursor.", "parameter": "cursor"}
+    ]
+
+
+def test_cursor_refuses_a_client_ordering_that_is_not_unique(api_client, articles):
+    response = api_client.get("/api/cursor-articles/", {"ordering": "title"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "code": "invalid",
+            "detail": "Cursor pagination needs a unique, non-null first ordering field; "
+            "'title' of Article is not one.",
+            "parameter": "ordering",
+        }
+    ]
+    # unique but nullable is not enough either
+    assert api_client.get("/api/cursor-articles/", {"ordering": "slug"}).status_code == 400
+
+
+def test_cursor_refuses_a_declared_ordering_that_is_not_unique(api_client, articles):
+    with pytest.raises(ImproperlyConfigured, match="Order by 'pk', by a field with unique=True"):
+        api_client.get("/api/bad-cursor-articles/")

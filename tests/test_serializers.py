@@ -1,0 +1,188 @@
+"""ApiModelSerializer: the same output as DRF's ModelSerializer, field selection, plans."""
+
+import json
+
+import pytest
+from rest_framework.renderers import JSONRenderer
+
+from drf_apifirst.exceptions import InvalidParameters
+from drf_apifirst.serializers import query_plan
+from tests.testapp.models import Article
+from tests.testapp.serializers import (
+    ArticleSerializer,
+    DrfArticleSerializer,
+    DrfNestedArticleSerializer,
+    ExpandableArticleSerializer,
+    NestedArticleSerializer,
+)
+
+
+def both(fast_cls, drf_cls, queryset, **kwargs):
+    fast = fast_cls(queryset, many=True, **kwargs).data
+    drf = drf_cls(queryset, many=True, **kwargs).data
+    return fast, drf
+
+
+@pytest.mark.django_db
+def test_flat_output_equals_drf_for_every_field_type(articles):
+    queryset = Article.objects.prefetch_related("tags").select_related("author", "editor")
+    fast, drf = both(ArticleSerializer, DrfArticleSerializer, queryset)
+    assert fast == drf
+    # The same bytes on the wire, key order included.
+    assert JSONRenderer().render(fast) == JSONRenderer().render(drf)
+    first = fast[1]
+    assert set(first) == {
+        "id",
+        "title",
+        "slug",
+        "author",
+        "editor",
+        "tags",
+        "published",
+        "created",
+        "rating",
+        "views",
+        "score",
+        "uid",
+        "status",
+        "metadata",
+        "is_public",
+        "author_name",
+        "editor_name",
+        "word_count",
+        "headline",
+        "views_label",
+    }  # write-only "secret" and "body" are not read
+
+
+@pytest.mark.django_db
+def test_values_cover_nulls_decimals_dates_and_relations(articles):
+    data = ArticleSerializer(Article.objects.all(), many=True).data
+    assert data[0]["editor"] == articles[0].editor_id
+    assert data[1]["editor"] is None
+    assert data[1]["rating"] == "1.51"
+    assert data[0]["rating"] is None
+    assert data[0]["created"] == "2026-02-01T12:00:30.123456Z"
+    assert data[1]["published"] == "2026-01-02"
+    assert data[0]["published"] is None
+    assert data[0]["uid"] == "00000000-0000-0000-0000-000000000000"
+    assert data[3]["tags"] == [t.pk for t in articles[3].tags.all()]
+    assert data[1]["editor_name"] is None
+    assert data[3]["editor_name"] == "Bob"
+    assert data[2]["word_count"] == 3
+    assert data[2]["headline"] == "ARTICLE NUMBER 2"
+
+
+@pytest.mark.django_db
+def test_nested_output_equals_drf(articles):
+    queryset = Article.objects.select_related("author", "editor").prefetch_related("tags")
+    fast, drf = both(NestedArticleSerializer, DrfNestedArticleSerializer, queryset)
+    assert fast == drf
+    assert fast[3]["author"] == {
+        "id": articles[3].author_id,
+        "name": "Ada",
+        "email": "ada@example.com",
+    }
+    assert fast[1]["editor"] is None
+
+
+@pytest.mark.django_db
+def test_single_instance_equals_drf(articles):
+    assert ArticleSerializer(articles[7]).data == DrfArticleSerializer(articles[7]).data
+
+
+@pytest.mark.django_db
+def test_writes_still_validate_and_save_like_drf(articles):
+    serializer = ArticleSerializer(
+        data={
+            "title": "New",
+            "author": articles[0].author_id,
+            "created": "2026-03-01T00:00:00Z",
+            "metadata": {},
+        }
+    )
+    assert serializer.is_valid(), serializer.errors
+    article = serializer.save()
+    assert Article.objects.get(pk=article.pk).title == "New"
+    assert serializer.data["title"] == "New"
+
+
+def test_sparse_fieldset_keeps_declaration_order():
+    serializer = ArticleSerializer(fields=("views", "title", "id"))
+    assert list(serializer.fields) == ["id", "title", "views"]
+
+
+def test_unknown_field_is_an_invalid_parameter():
+    with pytest.raises(InvalidParameters) as excinfo:
+        ArticleSerializer(fields=("title", "nope")).fields  # noqa: B018
+    assert excinfo.value.detail == {
+        "fields": [
+            "Unknown field(s): nope. Choose from: author, author_name, body, created, editor, "
+            "editor_name, headline, id, is_public, metadata, published, rating, score, secret, "
+            "slug, status, tags, title, uid, views, views_label, word_count."
+        ]
+    }
+
+
+def test_unknown_expansion_is_an_invalid_parameter():
+    with pytest.raises(InvalidParameters) as excinfo:
+        ExpandableArticleSerializer(expand=("editor",)).fields  # noqa: B018
+    assert excinfo.value.detail == {
+        "expand": ["Unknown field(s): editor. Choose from: author, tags."]
+    }
+
+
+@pytest.mark.django_db
+def test_expansion_replaces_ids_with_objects(articles):
+    data = ExpandableArticleSerializer(articles[3], expand=("author", "tags")).data
+    assert data["author"] == {
+        "id": articles[3].author_id,
+        "name": "Ada",
+        "email": "ada@example.com",
+    }
+    assert data["tags"] == [{"id": t.pk, "name": t.name} for t in articles[3].tags.all()]
+    assert ExpandableArticleSerializer(articles[3]).data["author"] == articles[3].author_id
+
+
+def test_query_plan_from_the_declared_fields():
+    plan = query_plan(NestedArticleSerializer)
+    assert plan.select == ["author", "editor"]
+    assert [getattr(p, "prefetch_to", p) for p in plan.prefetch] == ["tags"]
+    assert plan.only is None
+
+    flat = query_plan(ArticleSerializer)
+    assert flat.select == ["author", "editor"]  # author.name, editor.name
+    assert flat.prefetch == ["tags"]
+
+    expanded = query_plan(ExpandableArticleSerializer, None, ("author",))
+    assert expanded.select == ["author"]
+    assert expanded.prefetch == ["tags"]
+
+    sparse = query_plan(ExpandableArticleSerializer, ("id", "title"), ())
+    assert sparse.select == []
+    assert sparse.prefetch == []
+    assert sparse.only == ["id", "title"]
+
+    sparse_expanded = query_plan(ExpandableArticleSerializer, ("author", "title"), ("author",))
+    assert sparse_expanded.only == [
+        "title",
+        "author",
+        "author__id",
+        "author__name",
+        "author__email",
+    ]
+
+
+@pytest.mark.django_db
+def test_orjson_renderer_writes_what_drf_writes(articles):
+    from drf_apifirst.renderers import ORJSONRenderer
+
+    data = ArticleSerializer(Article.objects.all(), many=True).data
+    assert ORJSONRenderer().render(data) == JSONRenderer().render(data)
+    assert b"\\u2028" in ORJSONRenderer().render(data)
+    big = {"n": 2**70, "when": articles[0].created}
+    assert ORJSONRenderer().render(big) == JSONRenderer().render(big)
+    assert json.loads(ORJSONRenderer().render(big)) == {
+        "n": 2**70,
+        "when": "2026-02-01T12:00:30.123456Z",
+    }
