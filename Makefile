@@ -13,3 +13,7 @@ lint:
 
 docs:
 	./scripts/test -e docs
+
+# The benchmark table (plain Django, DRF, django-ninja, drf-apifirst), about a minute
+bench:
+	./scripts/bench

@@ -6,8 +6,8 @@ import pytest
 from rest_framework.renderers import JSONRenderer
 
 from drf_apifirst.exceptions import InvalidParameters
-from drf_apifirst.serializers import query_plan
-from tests.testapp.models import Article
+from drf_apifirst.serializers import ApiModelSerializer, query_plan
+from tests.testapp.models import Article, Author
 from tests.testapp.serializers import (
     ArticleSerializer,
     DrfArticleSerializer,
@@ -152,11 +152,13 @@ def test_query_plan_from_the_declared_fields():
 
     flat = query_plan(ArticleSerializer)
     assert flat.select == ["author", "editor"]  # author.name, editor.name
-    assert flat.prefetch == ["tags"]
+    assert flat.prefetch == []  # tag ids: one query per page by ApiListSerializer.preload
 
     expanded = query_plan(ExpandableArticleSerializer, None, ("author",))
     assert expanded.select == ["author"]
-    assert expanded.prefetch == ["tags"]
+    assert expanded.prefetch == []
+    expanded_tags = query_plan(ExpandableArticleSerializer, None, ("tags",))
+    assert [p.prefetch_to for p in expanded_tags.prefetch] == ["tags"]
 
     sparse = query_plan(ExpandableArticleSerializer, ("id", "title"), ())
     assert sparse.select == []
@@ -186,3 +188,80 @@ def test_orjson_renderer_writes_what_drf_writes(articles):
         "n": 2**70,
         "when": "2026-02-01T12:00:30.123456Z",
     }
+
+
+def author_with_articles(base):
+    class AuthorWithArticlesSerializer(base):
+        class Meta:
+            model = Author
+            fields = ["id", "name", "articles", "edited"]
+
+    return AuthorWithArticlesSerializer
+
+
+@pytest.mark.django_db
+def test_batch_loaded_ids_equal_drf_for_many_to_many_and_reverse_foreign_keys(
+    articles, django_assert_num_queries
+):
+    from rest_framework import serializers
+
+    fast_cls = author_with_articles(ApiModelSerializer)
+    drf_cls = author_with_articles(serializers.ModelSerializer)
+    authors = list(Author.objects.all())
+    with django_assert_num_queries(2):  # one per relation for the whole list
+        fast = fast_cls(authors, many=True).data
+    assert fast == drf_cls(authors, many=True).data
+    assert fast[0]["articles"] == [a.pk for a in articles if a.author_id == authors[0].pk]
+
+    page = list(Article.objects.all())
+    with django_assert_num_queries(1):  # the tag ids of every article
+        fast = ArticleSerializer(page, many=True, fields=("id", "tags")).data
+    assert [row["tags"] for row in fast] == [[t.pk for t in a.tags.all()] for a in page]
+
+
+@pytest.mark.django_db
+def test_ids_follow_the_related_models_ordering(articles):
+    from tests.testapp.models import Tag
+
+    Tag.objects.filter(name="django").update(name="zzz")  # id order != name order
+    page = list(Article.objects.all())
+    ids = ArticleSerializer(page, many=True, fields=("tags",)).data
+    assert [row["tags"] for row in ids] == [[t.pk for t in a.tags.order_by("id")] for a in page]
+
+
+@pytest.mark.django_db
+def test_a_filtering_default_manager_is_respected(articles):
+    from tests.testapp.models import Label, Task
+
+    task = Task.objects.create(title="t")
+    keep, hidden = (
+        Label.all_objects.create(name="keep"),
+        Label.all_objects.create(name="x", hidden=True),
+    )
+    task.labels.set([keep, hidden])
+
+    class TaskLabels(ApiModelSerializer):
+        class Meta:
+            model = Task
+            fields = ["id", "labels"]
+
+    assert TaskLabels([task], many=True).data == [{"id": task.pk, "labels": [keep.pk]}]
+
+
+@pytest.mark.django_db
+def test_nested_serializers_are_preloaded_too(articles, django_assert_num_queries):
+    tag_ids = author_with_articles(ApiModelSerializer)
+
+    class ArticleWithAuthorArticles(ApiModelSerializer):
+        author = tag_ids(read_only=True)
+
+        class Meta:
+            model = Article
+            fields = ["id", "author"]
+
+    page = list(Article.objects.select_related("author"))
+    with django_assert_num_queries(2):  # the authors' article ids and edited ids
+        data = ArticleWithAuthorArticles(page, many=True).data
+    assert data[0]["author"]["articles"] == [
+        a.pk for a in articles if a.author_id == page[0].author_id
+    ]

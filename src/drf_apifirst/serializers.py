@@ -14,6 +14,7 @@ keys, many-to-many ids and nested serializers skip DRF's per-field machinery.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from operator import attrgetter
@@ -22,16 +23,19 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models import Prefetch, QuerySet
+from django.db.models.manager import BaseManager
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
-from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 from drf_apifirst.exceptions import InvalidParameters
 
-__all__ = ["ApiModelSerializer", "QueryPlan", "query_plan"]
+__all__ = ["ApiListSerializer", "ApiModelSerializer", "QueryPlan", "query_plan"]
 
 Reader = Callable[[Any], Any]
+IdLoader = Callable[[list[Any]], dict[Any, list[Any]]]
 
 # Field classes whose to_representation is the identity for values of these exact types.
 _IDENTITY_TYPES: dict[type[drf_fields.Field], type] = {
@@ -52,6 +56,84 @@ def _model_field(model: type[models.Model] | None, name: str) -> Any:
         return model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+
+
+def _plain_default_manager(model: Any) -> bool:
+    """``.all()`` on a relation uses the related model's default manager; a batch query
+    may stand in for it only when that manager does not filter."""
+    return type(model._default_manager).get_queryset is BaseManager.get_queryset
+
+
+def _related_order(prefix: str, ordering: Iterable[Any]) -> list[str] | None:
+    order = []
+    for term in ordering:
+        if not isinstance(term, str) or term == "?":
+            return None
+        sign, name = ("-", term[1:]) if term.startswith("-") else ("", term)
+        order.append(f"{sign}{prefix}__{name}")
+    return order
+
+
+def _id_list_loader(field: drf_fields.Field, model: Any) -> IdLoader | None:
+    """For ``PrimaryKeyRelatedField(many=True)`` on a forward many-to-many or a reverse
+    foreign key: one query for the ids of a whole page, no related model instances.
+
+    The ids come in the order ``.all()`` gives (the related model's ``Meta.ordering``).
+    """
+    if not (
+        type(field) is relations.ManyRelatedField
+        and type(getattr(field, "child_relation", None)) is relations.PrimaryKeyRelatedField
+        and getattr(field.child_relation, "pk_field", None) is None
+        and len(field.source_attrs) == 1
+    ):
+        return None
+    model_field = _model_field(model, field.source_attrs[0])
+    if model_field is None or not _plain_default_manager(model_field.related_model):
+        return None
+    related: Any = model_field.related_model
+    if isinstance(model_field, models.ManyToManyField):
+        through: Any = model_field.remote_field.through
+        source: Any = through._meta.get_field(model_field.m2m_field_name())
+        target: Any = through._meta.get_field(model_field.m2m_reverse_field_name())
+        order = _related_order(target.name, related._meta.ordering)
+        if order is None or not (
+            source.target_field.primary_key and target.target_field.primary_key
+        ):
+            return None
+
+        def load_many_to_many(pks: list[Any]) -> dict[Any, list[Any]]:
+            rows = (
+                through._default_manager.filter(**{f"{source.attname}__in": pks})
+                .order_by(*order)
+                .values_list(source.attname, target.attname)
+            )
+            return _group(rows)
+
+        return load_many_to_many
+    if model_field.one_to_many:
+        foreign_key = model_field.field
+        if not foreign_key.target_field.primary_key:
+            return None
+
+        def load_reverse_foreign_key(pks: list[Any]) -> dict[Any, list[Any]]:
+            rows = related._default_manager.filter(
+                **{f"{foreign_key.attname}__in": pks}
+            ).values_list(foreign_key.attname, "pk")
+            return _group(rows)
+
+        return load_reverse_foreign_key
+    return None
+
+
+def _group(rows: Iterable[tuple[Any, Any]]) -> dict[Any, list[Any]]:
+    grouped: dict[Any, list[Any]] = {}
+    for owner, value in rows:
+        grouped.setdefault(owner, []).append(value)
+    return grouped
+
+
+def _ids_key(name: str) -> str:
+    return f"_apifirst_ids_{name}"
 
 
 def _generic_reader(field: drf_fields.Field) -> Reader:
@@ -93,6 +175,8 @@ def _fast_reader(field: drf_fields.Field, model: type[models.Model] | None) -> R
 
     if model_field.concrete and not model_field.is_relation:
         getter = attrgetter(model_field.attname)
+        if field_type is drf_fields.DateTimeField:
+            return _datetime_reader(field, getter)
         identity_type = _IDENTITY_TYPES.get(field_type)
         if identity_type is not None:
 
@@ -125,7 +209,15 @@ def _fast_reader(field: drf_fields.Field, model: type[models.Model] | None) -> R
         and getattr(field.child_relation, "pk_field", None) is None  # type: ignore[attr-defined]
     ):
         manager_getter = attrgetter(source_attrs[0])
-        return lambda instance: [obj.pk for obj in manager_getter(instance).all()]
+        key = _ids_key(source_attrs[0])
+
+        def read_ids(instance: Any) -> Any:
+            ids = instance.__dict__.get(key)  # loaded for the whole page by preload()
+            if ids is None:
+                return [obj.pk for obj in manager_getter(instance).all()]
+            return ids
+
+        return read_ids
 
     if isinstance(field, serializers.ListSerializer):
         manager_getter = attrgetter(source_attrs[0])
@@ -148,6 +240,34 @@ def _fast_reader(field: drf_fields.Field, model: type[models.Model] | None) -> R
         return read_nested
 
     return _generic_reader(field)
+
+
+def _datetime_reader(field: drf_fields.Field, getter: Reader) -> Reader:
+    """DRF's DateTimeField.to_representation for ISO 8601 output, with the field's time
+    zone looked up once per serialization instead of once per value."""
+    to_representation = field.to_representation
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if not isinstance(output_format, str) or output_format.lower() != ISO_8601:
+        return lambda instance: _none_or(getter(instance), to_representation)
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()  # type: ignore[attr-defined]
+
+    def read_datetime(instance: Any) -> Any:
+        value = getter(instance)
+        if value is None:
+            return None
+        if type(value) is not datetime.datetime or zone is None or value.utcoffset() is None:
+            return to_representation(value)  # naive values and USE_TZ=False: DRF's way
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return to_representation(value)
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return read_datetime
+
+
+def _none_or(value: Any, convert: Reader) -> Any:
+    return None if value is None else convert(value)
 
 
 class QueryPlan:
@@ -223,7 +343,8 @@ def _plan_for(serializer: serializers.Serializer, model: type[models.Model]) -> 
                     only = None
             continue
         if model_field.many_to_many or model_field.one_to_many:
-            prefetch.append(name)
+            if _id_list_loader(field, model) is None:
+                prefetch.append(name)  # else: ids loaded per page by ApiListSerializer
         elif model_field.is_relation:
             if not isinstance(field, relations.PrimaryKeyRelatedField):
                 select.append(name)  # slug, string, hyperlinked: reads the object
@@ -254,6 +375,20 @@ def query_plan(
     return plan
 
 
+class ApiListSerializer(serializers.ListSerializer):
+    """DRF's ListSerializer that lets its ``ApiModelSerializer`` child batch-load what
+    the whole page needs (``preload``) before reading the rows."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        iterable = data.all() if isinstance(data, BaseManager) else data
+        items = iterable if isinstance(iterable, list) else list(iterable)
+        child = self.child
+        if isinstance(child, ApiModelSerializer):
+            child.preload(items)
+        to_representation = child.to_representation  # type: ignore[union-attr]
+        return [to_representation(item) for item in items]
+
+
 class ApiModelSerializer(serializers.ModelSerializer):
     """ModelSerializer with ``fields``/``expand`` selection and a fast read path.
 
@@ -276,6 +411,14 @@ class ApiModelSerializer(serializers.ModelSerializer):
         self._selected_fields = tuple(fields) if fields is not None else None
         self._expanded_fields = tuple(expand or ())
         super().__init__(*args, **kwargs)
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
+        list_serializer = super().many_init(*args, **kwargs)
+        if type(list_serializer) is serializers.ListSerializer:
+            # No list_serializer_class declared: use ours, which adds only preload().
+            list_serializer.__class__ = ApiListSerializer
+        return list_serializer
 
     @classmethod
     def expandable_fields(cls) -> Mapping[str, Any]:
@@ -312,6 +455,42 @@ class ApiModelSerializer(serializers.ModelSerializer):
             for field in self.fields.values()
             if not field.write_only
         ]
+
+    def preload(self, instances: list[Any]) -> None:
+        """Load, in one query per relation, the related ids every row will read."""
+        if not instances:
+            return
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        for field in self.fields.values():
+            if field.write_only or len(field.source_attrs) != 1:
+                continue
+            name = field.source_attrs[0]
+            loader = _id_list_loader(field, model)
+            if loader is not None:
+                pending = [
+                    obj
+                    for obj in instances
+                    if name not in getattr(obj, "_prefetched_objects_cache", ())
+                ]
+                if pending:
+                    ids = loader([obj.pk for obj in pending])
+                    key = _ids_key(name)
+                    for obj in pending:
+                        obj.__dict__[key] = ids.get(obj.pk, [])
+                continue
+            nested = field.child if isinstance(field, serializers.ListSerializer) else field
+            if isinstance(nested, ApiModelSerializer) and _model_field(model, name) is not None:
+                related: dict[int, Any] = {}
+                for obj in instances:
+                    try:
+                        value = getattr(obj, name)
+                    except ObjectDoesNotExist:
+                        continue
+                    if value is None:
+                        continue
+                    for item in value.all() if isinstance(value, BaseManager) else (value,):
+                        related.setdefault(id(item), item)
+                nested.preload(list(related.values()))
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         readers = self.__dict__.get("_readers")

@@ -4,6 +4,7 @@ from django.db import models
 class Task(models.Model):
     title = models.CharField(max_length=200)
     done = models.BooleanField(default=False)
+    labels = models.ManyToManyField("Label", blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -65,3 +66,22 @@ class Article(models.Model):
     @property
     def headline(self) -> str:
         return self.title.upper()
+
+
+class VisibleLabelManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(hidden=False)
+
+
+class Label(models.Model):
+    name = models.CharField(max_length=50)
+    hidden = models.BooleanField(default=False)
+
+    objects = VisibleLabelManager()
+    all_objects = models.Manager()  # noqa: DJ012
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
