@@ -27,9 +27,12 @@ def test_seed_demo_is_idempotent_and_prints_credentials(capsys):
 @pytest.mark.django_db
 def test_tasks_are_listed(client):
     call_command("seed_demo", "--size", "2")
-    response = client.get("/api/tasks/")
+    response = client.get("/api/tasks/", {"page_size": 2, "expand": "project"})
     assert response.status_code == 200
-    assert [task["title"] for task in response.json()][:2] == [
+    body = response.json()
+    assert body["count"] == 4
+    assert body["results"][0]["project"]["name"] == "Demo project 1"
+    assert [task["title"] for task in body["results"]] == [
         "Task 1 of Demo project 1",
         "Task 2 of Demo project 1",
     ]
@@ -90,3 +93,12 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY when DEBUG=0." in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_misspelt_filter_is_a_problem(client):
+    response = client.get("/api/tasks/", {"dnoe": "true"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"code": "invalid", "detail": "Unknown query parameter.", "parameter": "dnoe"}
+    ]
