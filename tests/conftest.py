@@ -2,6 +2,16 @@ import pytest
 from rest_framework.test import APIClient
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached key lookups must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
@@ -52,3 +62,13 @@ def articles(db):
         article.tags.set(tags[: i % 4])
         created.append(article)
     return created
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Rate-limit windows start at a fixed time, so a test never straddles two."""
+    from drf_apifirst.throttling import RateThrottle
+
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(RateThrottle, "timer", staticmethod(lambda: now[0]))
+    return now

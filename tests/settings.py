@@ -15,6 +15,8 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_api_key",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_apifirst",
@@ -49,7 +51,15 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 
 REST_FRAMEWORK = drf_apifirst.rest_framework_settings(
-    DEFAULT_AUTHENTICATION_CLASSES=["rest_framework.authentication.BasicAuthentication"]
+    DEFAULT_AUTHENTICATION_CLASSES=[
+        "rest_framework.authentication.BasicAuthentication",
+        "drf_apifirst.authentication.TokenAuthentication",
+        "drf_apifirst.authentication.APIKeyAuthentication",
+    ],
+    DEFAULT_PERMISSION_CLASSES=[
+        "rest_framework.permissions.AllowAny",
+        "drf_apifirst.permissions.HasScope",
+    ],
 )
 SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(TITLE="drf-apifirst tests")
 
@@ -61,3 +71,4 @@ LOGGING = {
     "filters": {"request_id": {"()": "drf_apifirst.logging.RequestIdFilter"}},
     "loggers": {"django.request": {"filters": ["request_id"], "level": "INFO"}},
 }
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only

@@ -89,7 +89,7 @@ def test_e008_generator_that_is_not_callable():
         Error(
             "DRF_APIFIRST['REQUEST_ID_GENERATOR'] is 'drf_apifirst.request_id.MAX_LENGTH', "
             "which is not callable.",
-            hint="Give the dotted path of a function taking no arguments.",
+            hint="Give the dotted path of a function.",
             id="drf_apifirst.E008",
         )
     ]

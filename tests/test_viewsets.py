@@ -196,3 +196,27 @@ def test_create_and_update_use_the_full_serializer(api_client, articles):
     response = api_client.patch(f"/api/articles/{created.pk}/", {"title": "Renamed"}, format="json")
     assert response.status_code == 200
     assert Article.objects.get(pk=created.pk).title == "Renamed"
+
+
+def test_query_count_is_the_same_at_page_sizes_1_50_and_100(
+    api_client, articles, django_assert_num_queries
+):
+    from tests.testapp.models import Article, Author
+
+    author = Author.objects.first()
+    Article.objects.bulk_create(
+        Article(title=f"More {i}", author=author, created=articles[0].created) for i in range(150)
+    )
+    for article in Article.objects.filter(title__startswith="More")[:150:3]:
+        article.tags.set(articles[3].tags.all())
+    api_client.get("/api/nested-articles/", {"page_size": 1})  # warm-up
+    for page_size in (1, 50, 100):
+        # the page, COUNT(*), the tags prefetch (author and editor are joined)
+        with django_assert_num_queries(3):
+            response = api_client.get("/api/nested-articles/", {"page_size": page_size})
+        assert len(response.json()["results"]) == page_size
+    for page_size in (1, 50, 100):
+        # the page, COUNT(*), the tag ids of the whole page
+        with django_assert_num_queries(3):
+            response = api_client.get("/api/flat-articles/", {"page_size": page_size})
+        assert len(response.json()["results"]) == page_size

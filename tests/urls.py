@@ -12,6 +12,7 @@ router.register("flat-articles", views.FlatArticleViewSet, basename="flat")
 router.register("no-count-articles", views.NoCountArticleViewSet, basename="no-count")
 router.register("cursor-articles", views.CursorArticleViewSet, basename="cursor")
 router.register("bad-cursor-articles", views.BadCursorArticleViewSet, basename="bad-cursor")
+router.register("owned-tasks", views.OwnedTaskViewSet, basename="owned-task")
 
 urlpatterns = [
     path("api/", include("drf_apifirst.urls")),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/throttled/", views.ThrottledView.as_view()),
     path("api/private/", views.PrivateView.as_view()),
     path("api/credit/", views.CreditView.as_view()),
+    path("api/whoami/", views.WhoAmIView.as_view()),
     path("api/plain/post-only/", views.plain_post_only),
     path("api/plain/boom/", views.plain_boom),
     path("html/boom/", views.plain_boom),

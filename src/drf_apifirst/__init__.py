@@ -34,6 +34,24 @@ def rest_framework_settings(**overrides: Any) -> dict[str, Any]:
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
         "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "drf_apifirst.authentication.TokenAuthentication",
+            "drf_apifirst.authentication.APIKeyAuthentication",
+        ],
+        "DEFAULT_PERMISSION_CLASSES": [
+            "rest_framework.permissions.IsAuthenticated",
+            "drf_apifirst.permissions.HasScope",
+        ],
+        "DEFAULT_THROTTLE_CLASSES": [
+            "drf_apifirst.throttling.PrincipalRateThrottle",
+            "drf_apifirst.throttling.ScopedRateThrottle",
+        ],
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": "100/minute",
+            "user": "1000/minute",
+            "api_key": "1000/minute",
+            "login": "10/minute",
+        },
         "DEFAULT_PAGINATION_CLASS": "drf_apifirst.pagination.PageNumberPagination",
         "PAGE_SIZE": 50,
         "DEFAULT_FILTER_BACKENDS": [

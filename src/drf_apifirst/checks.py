@@ -54,7 +54,7 @@ def _dotted(value: Any) -> str:
 @register(TAG)
 def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """E001-E004 and E008: the ``DRF_APIFIRST`` dict itself."""
-    from drf_apifirst.settings import SETTINGS_NAME, find_setting_problems
+    from drf_apifirst.settings import IMPORT_STRINGS, SETTINGS_NAME, find_setting_problems
 
     if not _app_installed():
         return []
@@ -65,29 +65,23 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     ]
     if errors:
         return errors
-    generator = user_settings.get("REQUEST_ID_GENERATOR")
-    if generator is not None:
+    for key in sorted(IMPORT_STRINGS & set(user_settings)):
+        path = user_settings[key]
         try:
-            is_callable = callable(import_string(generator))
+            target = import_string(path)
         except ImportError as exc:
-            errors.append(
-                Error(
-                    f"{SETTINGS_NAME}['REQUEST_ID_GENERATOR'] is {generator!r}, "
-                    f"which cannot be imported: {exc}.",
-                    hint="Give the dotted path of a function taking no arguments.",
-                    id="drf_apifirst.E008",
-                )
-            )
+            problem = f"which cannot be imported: {exc}."
         else:
-            if not is_callable:
-                errors.append(
-                    Error(
-                        f"{SETTINGS_NAME}['REQUEST_ID_GENERATOR'] is {generator!r}, "
-                        "which is not callable.",
-                        hint="Give the dotted path of a function taking no arguments.",
-                        id="drf_apifirst.E008",
-                    )
-                )
+            if callable(target):
+                continue
+            problem = "which is not callable."
+        errors.append(
+            Error(
+                f"{SETTINGS_NAME}[{key!r}] is {path!r}, {problem}",
+                hint="Give the dotted path of a function.",
+                id="drf_apifirst.E008",
+            )
+        )
     return errors
 
 

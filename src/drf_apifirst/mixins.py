@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.serializers import BaseSerializer
@@ -13,12 +15,17 @@ from rest_framework.serializers import BaseSerializer
 from drf_apifirst.exceptions import InvalidParameters
 from drf_apifirst.serializers import ApiModelSerializer, query_plan
 from drf_apifirst.settings import apifirst_settings
+from drf_apifirst.tenancy import get_tenant
+from drf_apifirst.throttling import ratelimit_headers
 
 __all__ = [
+    "AuthSchemesMixin",
     "FieldSelectionMixin",
     "PermissionsByActionMixin",
+    "RateLimitHeadersMixin",
     "SerializerByActionMixin",
     "StrictQueryParametersMixin",
+    "TenantScopedMixin",
 ]
 
 FIELDS_PARAM = "fields"
@@ -162,3 +169,86 @@ class StrictQueryParametersMixin:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         if getattr(self, "action", None) == "list":
             self.check_query_parameters(request)
+
+
+class AuthSchemesMixin:
+    """``auth = ("token", "api_key")`` picks the authentication schemes by name.
+
+    Names: ``token`` (knox), ``api_key``, ``session``, ``basic``; ``None`` keeps
+    ``authentication_classes`` (the ``DEFAULT_AUTHENTICATION_CLASSES``).
+    """
+
+    auth: Sequence[str] | None = None
+
+    AUTH_SCHEMES: Mapping[str, str] = {
+        "token": "drf_apifirst.authentication.TokenAuthentication",
+        "api_key": "drf_apifirst.authentication.APIKeyAuthentication",
+        "session": "rest_framework.authentication.SessionAuthentication",
+        "basic": "rest_framework.authentication.BasicAuthentication",
+    }
+
+    def get_authenticators(self) -> list[Any]:
+        if self.auth is None:
+            authenticators: list[Any] = super().get_authenticators()  # type: ignore[misc]
+            return authenticators
+        unknown = [name for name in self.auth if name not in self.AUTH_SCHEMES]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}.auth names unknown schemes {unknown}; "
+                f"choose from {sorted(self.AUTH_SCHEMES)}."
+            )
+        return [import_string(self.AUTH_SCHEMES[name])() for name in self.auth]
+
+
+class TenantScopedMixin:
+    """Filters every queryset to the request's tenant and stamps it on writes.
+
+    ``tenant_field`` is the lookup from the model to the tenant (``"organization"``,
+    ``"project__organization"``); the tenant comes from ``TENANT_RESOLVER``. Another
+    tenant's object is then a 404, and a request with no tenant sees nothing.
+    """
+
+    tenant_field: str | None = None
+
+    def get_tenant(self) -> Any:
+        return get_tenant(self.request)  # type: ignore[attr-defined]
+
+    def get_tenant_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Override to scope differently (e.g. by owner for some roles)."""
+        if self.tenant_field is None:
+            return queryset
+        tenant = self.get_tenant()
+        if tenant is None:
+            return queryset.none()
+        return queryset.filter(**{self.tenant_field: tenant})
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset()  # type: ignore[misc]
+        return self.get_tenant_queryset(queryset)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        if self.tenant_field is not None:
+            context["tenant"] = self.get_tenant()
+        return context
+
+    def _tenant_save_kwargs(self) -> dict[str, Any]:
+        if self.tenant_field is None or "__" in self.tenant_field:
+            return {}
+        return {self.tenant_field: self.get_tenant()}
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.save(**self._tenant_save_kwargs())
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.save(**self._tenant_save_kwargs())
+
+
+class RateLimitHeadersMixin:
+    """Adds the RateLimit-Policy and RateLimit headers of the request's throttles."""
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        for name, value in ratelimit_headers(request).items():
+            response[name] = value
+        return response

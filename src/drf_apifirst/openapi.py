@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.versioning import URLPathVersioning
 
+from drf_apifirst.permissions import HasScope
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE
 from drf_apifirst.serializers import ApiModelSerializer
 
@@ -149,8 +150,13 @@ class AutoSchema(openapi.AutoSchema):
         has_query = any(p.get("in") == "query" for p in parameters)
         if "requestBody" in operation or self.method in _WRITE_METHODS or has_query:
             statuses.append(400)
-        permissions = self.view.get_permissions()
-        if permissions and not all(isinstance(p, AllowAny) for p in permissions):
+        scoped = bool(getattr(self.view, "scopes", None) or getattr(self.view, "action_scopes", None))
+        permissions = [
+            p
+            for p in self.view.get_permissions()
+            if not isinstance(p, AllowAny) and (scoped or not isinstance(p, HasScope))
+        ]
+        if permissions:
             if self.view.get_authenticators():
                 statuses.append(401)
             statuses.append(403)

@@ -398,7 +398,9 @@ class ApiModelSerializer(serializers.ModelSerializer):
       ``{"name": (SerializerClass, {"source": ..., "many": ...})}``;
     - ``select_related`` / ``prefetch_related``: extra lookups for what the fields cannot
       tell (a ``SerializerMethodField`` reading a relation);
-    - ``sparse_fieldsets = False`` to refuse ``?fields=``.
+    - ``sparse_fieldsets = False`` to refuse ``?fields=``;
+    - ``tenant_lookups``: ``{"project": "organization"}`` limits what a writable relation
+      accepts to the request's tenant (with a viewset's ``tenant_field``).
     """
 
     def __init__(
@@ -441,12 +443,29 @@ class ApiModelSerializer(serializers.ModelSerializer):
             if options.get("source") == name:
                 del options["source"]
             fields[name] = serializer_class(**options)
+        self._limit_related_to_tenant(fields)
         if self._selected_fields is not None:
             unknown = [name for name in self._selected_fields if name not in fields]
             if unknown:
                 raise InvalidParameters({"fields": [_unknown_names_message(unknown, fields)]})
             fields = {name: fields[name] for name in fields if name in self._selected_fields}
         return fields
+
+    def _limit_related_to_tenant(self, fields: dict[str, drf_fields.Field]) -> None:
+        """``Meta.tenant_lookups = {"project": "organization"}``: a writable relation
+        accepts only objects of the request's tenant (others are "does not exist")."""
+        lookups = getattr(getattr(self, "Meta", None), "tenant_lookups", None)
+        if not lookups or "tenant" not in self.context:
+            return
+        tenant = self.context["tenant"]
+        for name, lookup in lookups.items():
+            field = fields.get(name)
+            target = getattr(field, "child_relation", field)
+            queryset = getattr(target, "queryset", None)
+            if queryset is not None:
+                target.queryset = (  # type: ignore[union-attr]
+                    queryset.filter(**{lookup: tenant}) if tenant is not None else queryset.none()
+                )
 
     def _build_readers(self) -> list[tuple[str, Reader]]:
         model = getattr(getattr(self, "Meta", None), "model", None)

@@ -65,6 +65,18 @@ def _is_bool(value: Any) -> bool:
     return isinstance(value, bool)
 
 
+def _is_seconds(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_model_label(value: Any) -> bool:
+    return isinstance(value, str) and value.count(".") == 1 and all(value.split("."))
+
+
+def _is_header_name_or_none(value: Any) -> bool:
+    return value is None or _is_header_name(value)
+
+
 def _is_import_string(value: Any) -> bool:
     return isinstance(value, str) and "." in value
 
@@ -95,6 +107,23 @@ OPTIONS: dict[str, Option] = {
         "a dotted path to a callable",
         _is_import_string,
     ),
+    # The API key model ("app_label.ModelName"): drf_apifirst.APIKey, or a subclass of
+    # drf_apifirst.models.AbstractAPIKey with its own owner (e.g. an organization).
+    "API_KEY_MODEL": Option("drf_apifirst.APIKey", "'app_label.ModelName'", _is_model_label),
+    # Also read API keys from this header (e.g. "X-Api-Key"); None: Authorization only.
+    "API_KEY_HEADER": Option(None, "None or an HTTP header name", _is_header_name_or_none),
+    # Seconds a verified key stays in the Django cache (0: look it up every time).
+    "API_KEY_CACHE_SECONDS": Option(300, "a whole number of seconds, 0 or more", _is_seconds),
+    # last_used_at is written at most once per this many seconds per key.
+    "API_KEY_LAST_USED_INTERVAL": Option(300, "a whole number of seconds, 0 or more", _is_seconds),
+    # Callable(user, request) -> iterable of scopes, or None for every scope.
+    "USER_SCOPES": Option(
+        "drf_apifirst.permissions.all_scopes", "a dotted path to a callable", _is_import_string
+    ),
+    # Callable(request) -> the tenant (e.g. an Organization) or None.
+    "TENANT_RESOLVER": Option(
+        "drf_apifirst.tenancy.owner_tenant", "a dotted path to a callable", _is_import_string
+    ),
     # Largest page a client may ask for with ?page_size=; larger requests are capped.
     "MAX_PAGE_SIZE": Option(100, "a whole number from 1 up", _is_positive_int),
     # A list request with a query parameter the view does not document is a 400 problem.
@@ -104,7 +133,9 @@ OPTIONS: dict[str, Option] = {
 DEFAULTS: dict[str, Any] = {name: option.default for name, option in OPTIONS.items()}
 
 # Keys whose values are dotted paths, imported on first read.
-IMPORT_STRINGS: frozenset[str] = frozenset({"REQUEST_ID_GENERATOR"})
+IMPORT_STRINGS: frozenset[str] = frozenset(
+    {"REQUEST_ID_GENERATOR", "USER_SCOPES", "TENANT_RESOLVER"}
+)
 
 # Keys that existed once: key -> what to do instead. Reading a settings dict that still has
 # one is an error, so an upgrade never silently drops configuration.

@@ -12,24 +12,31 @@ from __future__ import annotations
 from rest_framework import mixins, viewsets
 
 from drf_apifirst.mixins import (
+    AuthSchemesMixin,
     FieldSelectionMixin,
     PermissionsByActionMixin,
+    RateLimitHeadersMixin,
     SerializerByActionMixin,
     StrictQueryParametersMixin,
+    TenantScopedMixin,
 )
 
 __all__ = ["ApiGenericViewSet", "ApiModelViewSet", "ReadOnlyApiModelViewSet"]
 
 
 class ApiGenericViewSet(
+    RateLimitHeadersMixin,
+    AuthSchemesMixin,
     StrictQueryParametersMixin,
+    TenantScopedMixin,
     FieldSelectionMixin,
     PermissionsByActionMixin,
     SerializerByActionMixin,
     viewsets.GenericViewSet,
 ):
-    """GenericViewSet with serializers and permissions per action, field selection and
-    query optimisation from the serializer, and strict query parameters."""
+    """GenericViewSet with auth schemes by name, serializers and permissions per action,
+    tenant scoping, field selection and query optimisation from the serializer, strict
+    query parameters and RateLimit headers."""
 
 
 class ReadOnlyApiModelViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, ApiGenericViewSet):

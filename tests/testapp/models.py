@@ -5,6 +5,9 @@ class Task(models.Model):
     title = models.CharField(max_length=200)
     done = models.BooleanField(default=False)
     labels = models.ManyToManyField("Label", blank=True)
+    owner = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
 
     class Meta:
         ordering = ["id"]

@@ -151,3 +151,47 @@ class BadCursorArticleViewSet(ReadOnlyApiModelViewSet):
     queryset = Article.objects.all()
     serializer_class = ArticleListSerializer
     pagination_class = TitleCursorPagination
+
+
+# --- Authentication, scopes, tenants, throttles ---
+from rest_framework.decorators import action  # noqa: E402
+
+from drf_apifirst.permissions import HasScope  # noqa: E402
+from drf_apifirst.serializers import ApiModelSerializer  # noqa: E402
+
+
+class OwnedTaskSerializer(ApiModelSerializer):
+    class Meta:
+        model = Task
+        fields = ["id", "title", "done", "owner"]
+        read_only_fields = ["owner"]
+
+
+class OwnedTaskViewSet(ApiModelViewSet):
+    queryset = Task.objects.all()
+    serializer_class = OwnedTaskSerializer
+    auth = ("token", "api_key")
+    permission_classes = [IsAuthenticated, HasScope]
+    scopes = "tasks"
+    action_scopes = {"archive": "tasks:admin"}
+    tenant_field = "owner"
+    throttle_scope = "tasks"
+
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        task = self.get_object()
+        task.done = True
+        task.save(update_fields=["done"])
+        return Response({"archived": task.pk})
+
+
+class WhoAmIView(APIView):
+    """No query of its own: what authentication costs shows alone."""
+
+    from drf_apifirst.authentication import APIKeyAuthentication, TokenAuthentication
+
+    authentication_classes = [APIKeyAuthentication, TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"user": str(request.user), "auth": type(request.auth).__name__})

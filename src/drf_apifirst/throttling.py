@@ -1,0 +1,151 @@
+"""Rate limits that hold across processes: fixed-window counters in the Django cache.
+
+DRF's stock throttles keep a request history per client and rewrite it (read, modify,
+write), so concurrent requests race and each process may let a client through. These
+count with ``cache.add`` + ``cache.incr``, atomic in Redis, Memcached and locmem, so N
+workers sharing Redis allow exactly the limit. Rates come from
+``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (``"1000/hour"``), read at each request.
+
+Responses carry the IETF RateLimit headers for every policy that applied:
+
+    RateLimit-Policy: "user";q=1000;w=3600
+    RateLimit: "user";r=998;t=3412
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache as default_cache
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+from drf_apifirst.models import AbstractAPIKey
+
+__all__ = [
+    "LoginRateThrottle",
+    "PrincipalRateThrottle",
+    "RateLimit",
+    "RateThrottle",
+    "ScopedRateThrottle",
+    "parse_rate",
+    "principal_ident",
+    "ratelimit_headers",
+]
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"100/minute"`` -> (100, 60), read as DRF reads it (the period's first letter)."""
+    count, _, period = rate.partition("/")
+    if not count.isdigit() or period[:1] not in _PERIODS:
+        raise ValueError(f"Invalid rate {rate!r}: expected '<number>/<second|minute|hour|day>'.")
+    return int(count), _PERIODS[period[0]]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One policy's state after a request, for the RateLimit headers."""
+
+    policy: str
+    limit: int
+    window: int
+    remaining: int
+    reset: int
+
+
+def principal_ident(request: Any, fallback: str) -> str:
+    """Who is counted: the API key, else the user, else the client address."""
+    if isinstance(getattr(request, "auth", None), AbstractAPIKey):
+        return f"key:{request.auth.pk}"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.pk is not None:
+        return f"user:{user.pk}"
+    return f"ip:{fallback}"
+
+
+def _record(request: Any, state: RateLimit) -> None:
+    django_request = getattr(request, "_request", request)
+    states = django_request.__dict__.setdefault("_apifirst_ratelimits", {})
+    states[state.policy] = state
+
+
+def ratelimit_headers(request: Any) -> dict[str, str]:
+    """The RateLimit-Policy and RateLimit headers for what the request's throttles saw."""
+    django_request = getattr(request, "_request", request)
+    states = django_request.__dict__.get("_apifirst_ratelimits")
+    if not states:
+        return {}
+    return {
+        "RateLimit-Policy": ", ".join(f'"{s.policy}";q={s.limit};w={s.window}' for s in states.values()),
+        "RateLimit": ", ".join(f'"{s.policy}";r={s.remaining};t={s.reset}' for s in states.values()),
+    }
+
+
+class RateThrottle(BaseThrottle):
+    """A fixed-window counter per (policy, principal) in the Django cache."""
+
+    # The policy: a key of DEFAULT_THROTTLE_RATES. Subclasses may pick it per request.
+    scope: str | None = None
+    cache = default_cache
+    timer = time.time
+
+    def get_policy(self, request: Any, view: Any) -> str | None:
+        return self.scope
+
+    def get_principal(self, request: Any, view: Any) -> str:
+        return principal_ident(request, self.get_ident(request))
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        policy = self.get_policy(request, view)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(policy) if policy else None
+        if not rate:
+            self.state = None
+            return True
+        limit, window = parse_rate(rate)
+        now = self.timer()
+        window_start = int(now // window) * window
+        key = f"drf_apifirst:rl:{policy}:{self.get_principal(request, view)}:{window_start}"
+        self.cache.add(key, 0, timeout=window + 1)
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # the key expired between add and incr
+            self.cache.add(key, 1, timeout=window + 1)
+            count = 1
+        reset = max(1, math.ceil(window_start + window - now))
+        self.state = RateLimit(policy, limit, window, max(0, limit - count), reset)  # type: ignore[arg-type]
+        _record(request, self.state)
+        return bool(count <= limit)
+
+    def wait(self) -> float | None:
+        return float(self.state.reset) if self.state is not None else None
+
+
+class PrincipalRateThrottle(RateThrottle):
+    """One limit per caller, by kind: policy ``"api_key"``, ``"user"`` or ``"anon"``."""
+
+    def get_policy(self, request: Any, view: Any) -> str | None:
+        if isinstance(getattr(request, "auth", None), AbstractAPIKey):
+            return "api_key"
+        user = getattr(request, "user", None)
+        return "user" if user is not None and user.is_authenticated else "anon"
+
+
+class ScopedRateThrottle(RateThrottle):
+    """A limit per view family: the view's ``throttle_scope`` names the policy."""
+
+    def get_policy(self, request: Any, view: Any) -> str | None:
+        return getattr(view, "throttle_scope", None)
+
+
+class LoginRateThrottle(RateThrottle):
+    """Policy ``"login"``, per client address: slows password guessing."""
+
+    scope = "login"
+
+    def get_principal(self, request: Any, view: Any) -> str:
+        return f"ip:{self.get_ident(request)}"
