@@ -69,8 +69,8 @@ def test_malformed_header(api_client, header):
 
 
 def test_unknown_expired_and_revoked_keys_get_one_indistinguishable_answer(api_client, alice, key):
-    api_key, plaintext = key
-    expired, expired_plain = APIKey.objects.create_key(
+    _, plaintext = key
+    _, expired_plain = APIKey.objects.create_key(
         name="old", owner=alice, expiry_date=timezone.now() - timedelta(seconds=1)
     )
     revoked, revoked_plain = APIKey.objects.create_key(name="gone", owner=alice)
@@ -129,9 +129,7 @@ def test_revoking_drops_the_cached_key_at_once(api_client, key):
     assert api_client.get("/api/whoami/", **api_key_header(plaintext)).status_code == 401
 
 
-def test_last_used_is_written_at_most_once_per_interval(
-    api_client, key, django_assert_num_queries
-):
+def test_last_used_is_written_at_most_once_per_interval(api_client, key, django_assert_num_queries):
     api_key, plaintext = key
     assert APIKey.objects.get(pk=api_key.pk).last_used_at is None
     api_client.get("/api/whoami/", **api_key_header(plaintext))
@@ -224,7 +222,9 @@ def test_logout_all_invalidates_every_token(api_client, alice):
     response = api_client.post("/api/auth/logout-all/", HTTP_AUTHORIZATION=f"Token {tokens[0]}")
     assert response.status_code == 204
     for token in tokens:
-        assert api_client.get("/api/whoami/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+        assert (
+            api_client.get("/api/whoami/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+        )
 
 
 def test_logout_needs_a_token(api_client):

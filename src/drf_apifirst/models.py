@@ -80,8 +80,8 @@ class APIKey(AbstractAPIKey):
     )
 
     class Meta(AbstractAPIKey.Meta):
-        verbose_name = _("API key")
-        verbose_name_plural = _("API keys")
+        verbose_name = _("API key")  # type: ignore[assignment]
+        verbose_name_plural = _("API keys")  # type: ignore[assignment]
 
 
 def get_api_key_model() -> Any:

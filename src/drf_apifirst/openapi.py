@@ -150,7 +150,9 @@ class AutoSchema(openapi.AutoSchema):
         has_query = any(p.get("in") == "query" for p in parameters)
         if "requestBody" in operation or self.method in _WRITE_METHODS or has_query:
             statuses.append(400)
-        scoped = bool(getattr(self.view, "scopes", None) or getattr(self.view, "action_scopes", None))
+        scoped = bool(
+            getattr(self.view, "scopes", None) or getattr(self.view, "action_scopes", None)
+        )
         permissions = [
             p
             for p in self.view.get_permissions()

@@ -25,7 +25,7 @@ __all__ = ["HasScope", "InsufficientScope", "all_scopes", "granted_scopes", "req
 
 
 class InsufficientScope(Problem):
-    status_code = 403
+    status_code = 403  # type: ignore[assignment]
     default_code = "insufficient_scope"
     default_detail = _("The credentials do not grant the scope this request needs.")
     title = _("Insufficient scope.")

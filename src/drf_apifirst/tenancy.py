@@ -24,7 +24,7 @@ def owner_tenant(request: Any) -> Any:
     from drf_apifirst.models import AbstractAPIKey
 
     if isinstance(request.auth, AbstractAPIKey):
-        return request.auth.owner
+        return request.auth.owner  # type: ignore[attr-defined]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user

@@ -81,8 +81,12 @@ def ratelimit_headers(request: Any) -> dict[str, str]:
     if not states:
         return {}
     return {
-        "RateLimit-Policy": ", ".join(f'"{s.policy}";q={s.limit};w={s.window}' for s in states.values()),
-        "RateLimit": ", ".join(f'"{s.policy}";r={s.remaining};t={s.reset}' for s in states.values()),
+        "RateLimit-Policy": ", ".join(
+            f'"{s.policy}";q={s.limit};w={s.window}' for s in states.values()
+        ),
+        "RateLimit": ", ".join(
+            f'"{s.policy}";r={s.remaining};t={s.reset}' for s in states.values()
+        ),
     }
 
 
@@ -106,8 +110,8 @@ class RateThrottle(BaseThrottle):
         if not rate:
             self.state = None
             return True
-        limit, window = parse_rate(rate)
-        now = self.timer()
+        limit, window = parse_rate(str(rate))
+        now = self.timer()  # type: ignore[misc]
         window_start = int(now // window) * window
         key = f"drf_apifirst:rl:{policy}:{self.get_principal(request, view)}:{window_start}"
         self.cache.add(key, 0, timeout=window + 1)

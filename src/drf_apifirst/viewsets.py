@@ -39,16 +39,18 @@ class ApiGenericViewSet(
     query parameters and RateLimit headers."""
 
 
-class ReadOnlyApiModelViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, ApiGenericViewSet):
+# The library's mixins come first in the method resolution order, so their hooks
+# (perform_create, ...) wrap DRF's.
+class ReadOnlyApiModelViewSet(ApiGenericViewSet, mixins.RetrieveModelMixin, mixins.ListModelMixin):
     """``list`` and ``retrieve``."""
 
 
 class ApiModelViewSet(
+    ApiGenericViewSet,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     mixins.ListModelMixin,
-    ApiGenericViewSet,
 ):
     """``list``, ``retrieve``, ``create``, ``update``, ``partial_update`` and ``destroy``."""

@@ -114,9 +114,10 @@ class Command(BaseCommand):
             return
         for row in rows:
             state = "revoked" if row["revoked"] else f"expires {row['expires'] or 'never'}"
+            scopes = ",".join(row["scopes"]) or "-"
             self.stdout.write(
-                f"{row['prefix']}  {row['name']}  owner={row['owner']}  "
-                f"scopes={','.join(row['scopes']) or '-'}  {state}  last used {row['last_used'] or 'never'}"
+                f"{row['prefix']}  {row['name']}  owner={row['owner']}  scopes={scopes}  "
+                f"{state}  last used {row['last_used'] or 'never'}"
             )
 
     def handle_revoke(self, *, prefix: str, **_: Any) -> None:
