@@ -136,3 +136,33 @@ def test_expandable_fields_are_documented_as_either_form(schema):
     assert "required" not in article
     # Requests are unaffected.
     assert "title" in schema["components"]["schemas"]["ExpandableArticleRequest"]["required"]
+
+
+def test_auth_schemes_and_scopes_are_documented(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["apiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "An API key: `Authorization: Api-Key <key>`.",
+    }
+    assert schemes["tokenAuth"]["description"] == (
+        "A user token from the login endpoint: `Authorization: Token <token>`."
+    )
+    create = schema["paths"]["/api/owned-tasks/"]["post"]
+    assert create["security"] == [{"tokenAuth": []}, {"apiKeyAuth": []}]
+    assert create["x-required-scopes"] == ["tasks:write"]
+    assert create["description"] == (
+        "Requires the scope `tasks:write` (API keys; users per `USER_SCOPES`)."
+    )
+    assert {"401", "403", "429"} <= set(create["responses"])
+    archive = schema["paths"]["/api/owned-tasks/{id}/archive/"]["post"]
+    assert archive["x-required-scopes"] == ["tasks:admin"]
+    login = schema["paths"]["/api/auth/login/"]["post"]
+    assert login["security"] == [{}]
+    assert set(login["responses"]) >= {"200", "400", "429"}
+
+
+def test_library_docstrings_do_not_leak_into_host_docs(schema):
+    listing = schema["paths"]["/api/articles/"]["get"]
+    assert "description" not in listing or "``list``" not in listing["description"]

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_api_key",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_apifirst",
@@ -101,10 +103,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- The library: one line for DRF, one for drf-spectacular, one dict of its own. ---
-REST_FRAMEWORK = drf_apifirst.rest_framework_settings(
-    DEFAULT_AUTHENTICATION_CLASSES=["rest_framework.authentication.BasicAuthentication"],
-    DEFAULT_PERMISSION_CLASSES=["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-)
+REST_FRAMEWORK = drf_apifirst.rest_framework_settings()
 SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(
     TITLE="Task tracker API",
     DESCRIPTION="The drf-apifirst example project: a multi-tenant task tracker.",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from drf_apifirst.models import APIKey
 from tracker.models import Project, Task
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -19,15 +20,35 @@ def test_seed_demo_is_idempotent_and_prints_credentials(capsys):
     call_command("seed_demo", "--size", "3", "--json")
     call_command("seed_demo", "--size", "3", "--json")
     lines = capsys.readouterr().out.strip().splitlines()
-    assert json.loads(lines[-1]) == {"username": "demo", "password": "demo-password"}
+    credentials = json.loads(lines[-1])
+    assert credentials["username"] == "demo"
+    assert credentials["password"] == "demo-password"
+    assert set(credentials["api_keys"]) == {"read", "write"}
+    assert APIKey.objects.filter(name__startswith="demo-").count() == 2
     assert Project.objects.count() == 2
     assert Task.objects.count() == 6
 
 
+def demo_credentials(capsys):
+    call_command("seed_demo", "--size", "2", "--json")
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
 @pytest.mark.django_db
-def test_tasks_are_listed(client):
-    call_command("seed_demo", "--size", "2")
-    response = client.get("/api/tasks/", {"page_size": 2, "expand": "project"})
+def test_tasks_are_listed_with_the_demo_token(client, capsys):
+    credentials = demo_credentials(capsys)
+    login = client.post(
+        "/api/auth/login/",
+        {"username": credentials["username"], "password": credentials["password"]},
+        content_type="application/json",
+    )
+    assert login.status_code == 200
+    token = login.json()["token"]
+    response = client.get(
+        "/api/tasks/",
+        {"page_size": 2, "expand": "project"},
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 4
@@ -37,13 +58,30 @@ def test_tasks_are_listed(client):
         "Task 2 of Demo project 1",
     ]
     assert response["X-Request-ID"]
+    assert response["RateLimit-Policy"] == '"user";q=1000;w=60'
 
 
 @pytest.mark.django_db
-def test_writes_need_credentials_and_errors_are_problems(client):
-    response = client.post("/api/tasks/", {"title": "x"}, content_type="application/json")
+def test_api_keys_are_scoped(client, capsys):
+    keys = demo_credentials(capsys)["api_keys"]
+    read = {"HTTP_AUTHORIZATION": f"Api-Key {keys['read']}"}
+    assert client.get("/api/tasks/", **read).status_code == 200
+    project = client.get("/api/projects/", **read).json()["results"][0]["id"]
+    body = {"title": "from an integration", "project": project}
+    refused = client.post("/api/tasks/", body, content_type="application/json", **read)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "insufficient_scope"
+    write = {"HTTP_AUTHORIZATION": f"Api-Key {keys['write']}"}
+    created = client.post("/api/tasks/", body, content_type="application/json", **write)
+    assert created.status_code == 201
+
+
+@pytest.mark.django_db
+def test_requests_need_credentials_and_errors_are_problems(client):
+    response = client.get("/api/tasks/")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json()["type"] == "https://tracker.example.com/docs/errors/not_authenticated"
 
 
@@ -68,6 +106,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "DEBUG": "0",
         "SECRET_KEY": "a-long-random-production-secret-key-with-plenty-of-entropy-1234567890",
         "ALLOWED_HOSTS": "api.example.com",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -96,8 +135,11 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 
 @pytest.mark.django_db
-def test_a_misspelt_filter_is_a_problem(client):
-    response = client.get("/api/tasks/", {"dnoe": "true"})
+def test_a_misspelt_filter_is_a_problem(client, capsys):
+    keys = demo_credentials(capsys)["api_keys"]
+    response = client.get(
+        "/api/tasks/", {"dnoe": "true"}, HTTP_AUTHORIZATION=f"Api-Key {keys['read']}"
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {"code": "invalid", "detail": "Unknown query parameter.", "parameter": "dnoe"}

@@ -5,14 +5,20 @@ from tracker.serializers import ProjectSerializer, TaskSerializer
 
 
 class ProjectViewSet(ApiModelViewSet):
+    """Projects group tasks."""
+
     queryset = Project.objects.all()
+    scopes = "projects"
     serializer_class = ProjectSerializer
     ordering_fields = ["name", "created"]
     search_fields = ["name"]
 
 
 class TaskViewSet(ApiModelViewSet):
+    """Tasks: filter by project or done, order by created or title, search titles."""
+
     queryset = Task.objects.all()
+    scopes = "tasks"
     serializer_class = TaskSerializer
     filterset_fields = ["project", "done"]
     ordering_fields = ["created", "title"]

@@ -195,3 +195,33 @@ def check_rest_framework_wiring(
                 )
             )
     return messages
+
+
+# Backends whose counters are shared by every process and incremented atomically.
+_SHARED_ATOMIC_CACHES = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django_redis.cache.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+)
+
+
+@register(TAG, deploy=True)
+def check_shared_cache(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W006 (deploy): rate limits, key lookups and idempotency need a shared cache."""
+    if not _app_installed():
+        return []
+    backend = (getattr(settings, "CACHES", {}).get("default") or {}).get("BACKEND", "")
+    if backend in _SHARED_ATOMIC_CACHES:
+        return []
+    return [
+        Warning(
+            f"CACHES['default'] is {backend!r}: with several workers each keeps its own rate-limit "
+            "counters (or increments them non-atomically), so limits multiply.",
+            hint="Use Redis (django.core.cache.backends.redis.RedisCache) or Memcached in "
+            "production.",
+            id="drf_apifirst.W006",
+        )
+    ]

@@ -6,25 +6,32 @@ and override ``get_problem_statuses`` to document more or fewer errors.
 
 from __future__ import annotations
 
+import inspect
 from http import HTTPStatus
 from typing import Any
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+)
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.versioning import URLPathVersioning
 
-from drf_apifirst.permissions import HasScope
+from drf_apifirst.permissions import HasScope, required_scope
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE
 from drf_apifirst.serializers import ApiModelSerializer
+from drf_apifirst.settings import apifirst_settings
 
 __all__ = [
+    "APIKeyAuthenticationScheme",
     "ApiModelSerializerExtension",
     "AutoSchema",
     "ProblemErrorSerializer",
     "ProblemSerializer",
+    "TokenAuthenticationScheme",
 ]
 
 
@@ -94,10 +101,33 @@ class AutoSchema(openapi.AutoSchema):
                 for status, response in operation.get("responses", {}).items():
                     if status.startswith("2"):
                         response.setdefault("headers", {})["Link"] = LINK_HEADER
+        scope = self._required_scope()
+        if scope:
+            operation["x-required-scopes"] = [scope]
+            note = f"Requires the scope `{scope}` (API keys; users per `USER_SCOPES`)."
+            operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
         responses = operation.setdefault("responses", {})
         for status in self.get_problem_statuses(operation):
             responses.setdefault(str(status), self._problem_response(status))
         return operation
+
+    def get_description(self) -> str:
+        """The view's or action's docstring, never one inherited from this library's base
+        classes (host API docs must not describe ApiModelViewSet)."""
+        description: str = super().get_description()
+        for cls in type(self.view).__mro__[1:]:
+            if (
+                cls.__module__.startswith("drf_apifirst.")
+                and cls.__doc__
+                and description == inspect.cleandoc(cls.__doc__)
+            ):
+                return ""
+        return description
+
+    def _required_scope(self) -> str | None:
+        if not any(isinstance(p, HasScope) for p in self.view.get_permissions()):
+            return None
+        return required_scope(type("Request", (), {"method": self.method})(), self.view)
 
     def get_paginated_name(self, serializer_name: str) -> str:
         """Distinct component names for distinct page shapes (spectacular has one name)."""
@@ -219,3 +249,38 @@ class ApiModelSerializerExtension(OpenApiSerializerExtension):
         if target_class.supports_sparse_fieldsets():
             schema.pop("required", None)
         return schema
+
+
+class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "drf_apifirst.authentication.APIKeyAuthentication"
+    name = "apiKeyAuth"
+    match_subclasses = True
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        description = "An API key: `Authorization: Api-Key <key>`"
+        if apifirst_settings.API_KEY_HEADER:
+            description += f", or `{apifirst_settings.API_KEY_HEADER}: <key>`"
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": description + ".",
+        }
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "drf_apifirst.authentication.TokenAuthentication"
+    name = "tokenAuth"
+    match_subclasses = True
+    priority = 1  # over drf-spectacular's own knox extension
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        from knox.settings import knox_settings
+
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": f"A user token from the login endpoint: "
+            f"`Authorization: {knox_settings.AUTH_HEADER_PREFIX} <token>`.",
+        }

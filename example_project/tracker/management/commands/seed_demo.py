@@ -25,6 +25,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo data ready. User {credentials['username']!r}, "
-                    f"password {credentials['password']!r}."
+                    f"password {credentials['password']!r}; API keys: "
+                    + ", ".join(f"{k} {v}" for k, v in credentials["api_keys"].items())
                 )
             )
