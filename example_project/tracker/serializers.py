@@ -1,5 +1,4 @@
 from drf_apifirst.serializers import ApiModelSerializer
-
 from tracker.models import Project, Task
 
 

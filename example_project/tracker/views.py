@@ -1,5 +1,4 @@
 from drf_apifirst.viewsets import ApiModelViewSet
-
 from tracker.models import Project, Task
 from tracker.serializers import ProjectSerializer, TaskSerializer
 
