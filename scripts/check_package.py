@@ -21,7 +21,7 @@ import drf_apifirst
 
 settings.configure(
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "rest_framework",
-                    "drf_spectacular", "drf_apifirst"],
+                    "rest_framework_api_key", "knox", "drf_spectacular", "drf_apifirst"],
     MIDDLEWARE=["drf_apifirst.middleware.RequestIdMiddleware",
                 "drf_apifirst.middleware.ProblemMiddleware"],
     REST_FRAMEWORK=drf_apifirst.rest_framework_settings(),

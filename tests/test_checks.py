@@ -219,3 +219,21 @@ def test_w006_deploy_check_wants_a_shared_cache():
     redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
     with override_settings(CACHES=redis):
         assert check_shared_cache() == []
+
+
+def test_missing_required_apps_fail_with_a_clear_message(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import django; from django.conf import settings; "
+        "settings.configure(INSTALLED_APPS=['django.contrib.contenttypes', "
+        "'django.contrib.auth', 'rest_framework', 'drf_apifirst']); django.setup()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert (
+        "drf_apifirst needs 'rest_framework_api_key' and 'knox' in INSTALLED_APPS" in result.stderr
+    )

@@ -1,11 +1,25 @@
 from django.apps import AppConfig
+from django.apps import apps as django_apps
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+REQUIRED_APPS = ("rest_framework_api_key", "knox")
 
 
 class DrfApifirstConfig(AppConfig):
     name = "drf_apifirst"
     verbose_name = _("drf-apifirst")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def import_models(self) -> None:
+        # Our models build on these two apps; without them Django's error names neither.
+        missing = [app for app in REQUIRED_APPS if not django_apps.is_installed(app)]
+        if missing:
+            raise ImproperlyConfigured(
+                f"drf_apifirst needs {' and '.join(repr(app) for app in missing)} in "
+                "INSTALLED_APPS (before 'drf_apifirst')."
+            )
+        super().import_models()
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

@@ -111,7 +111,7 @@ class AutoSchema(openapi.AutoSchema):
             responses.setdefault(str(status), self._problem_response(status))
         return operation
 
-    def get_description(self) -> str:
+    def get_description(self) -> str:  # type: ignore[override]
         """The view's or action's docstring, never one inherited from this library's base
         classes (host API docs must not describe ApiModelViewSet)."""
         description: str = super().get_description()
