@@ -60,10 +60,22 @@ REST_FRAMEWORK = drf_apifirst.rest_framework_settings(
         "rest_framework.permissions.AllowAny",
         "drf_apifirst.permissions.HasScope",
     ],
+    DEFAULT_VERSIONING_CLASS="drf_apifirst.versioning.URLPathVersioning",
 )
 SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(TITLE="drf-apifirst tests")
 
-DRF_APIFIRST = {"ERROR_TYPE_BASE_URL": "https://docs.example.com/errors/"}
+DRF_APIFIRST = {
+    "ERROR_TYPE_BASE_URL": "https://docs.example.com/errors/",
+    "VERSIONS": {
+        "v1": {
+            "deprecated": "2026-01-01",
+            "sunset": "2099-12-31",
+            "link": "https://docs.example.com/migrate-to-v2",
+        },
+        "v2": {},
+    },
+    "DEFAULT_VERSION": "v2",
+}
 
 LOGGING = {
     "version": 1,

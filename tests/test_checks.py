@@ -13,6 +13,12 @@ class MySchema(AutoSchema):
     pass
 
 
+def wired(**overrides):
+    """The test project's REST_FRAMEWORK, with some keys replaced."""
+    overrides.setdefault("DEFAULT_VERSIONING_CLASS", "drf_apifirst.versioning.URLPathVersioning")
+    return drf_apifirst.rest_framework_settings(**overrides)
+
+
 WIRED_MIDDLEWARE = [
     "drf_apifirst.middleware.RequestIdMiddleware",
     "drf_apifirst.middleware.ProblemMiddleware",
@@ -122,7 +128,7 @@ def test_nothing_reported_when_the_library_is_not_used_at_all():
 
 
 @override_settings(
-    REST_FRAMEWORK=drf_apifirst.rest_framework_settings(
+    REST_FRAMEWORK=wired(
         DEFAULT_THROTTLE_RATES={"user": "100/minute", "anon": "lots", "burst": None}
     )
 )
@@ -137,11 +143,7 @@ def test_e006_unparseable_throttle_rate():
     ]
 
 
-@override_settings(
-    REST_FRAMEWORK=drf_apifirst.rest_framework_settings(
-        ALLOWED_VERSIONS=["v1", "v2"], DEFAULT_VERSION="v3"
-    )
-)
+@override_settings(REST_FRAMEWORK=wired(ALLOWED_VERSIONS=["v1", "v2"], DEFAULT_VERSION="v3"))
 def test_e007_default_version_not_allowed():
     assert check_rest_framework_wiring() == [
         Error(
@@ -154,7 +156,7 @@ def test_e007_default_version_not_allowed():
 
 
 @override_settings(
-    REST_FRAMEWORK=drf_apifirst.rest_framework_settings(
+    REST_FRAMEWORK=wired(
         EXCEPTION_HANDLER="rest_framework.views.exception_handler",
         DEFAULT_SCHEMA_CLASS="drf_spectacular.openapi.AutoSchema",
     ),
@@ -170,9 +172,7 @@ def test_w001_to_w004_library_not_wired():
 
 
 def test_w001_exact_message():
-    rest_framework = drf_apifirst.rest_framework_settings(
-        EXCEPTION_HANDLER="rest_framework.views.exception_handler"
-    )
+    rest_framework = wired(EXCEPTION_HANDLER="rest_framework.views.exception_handler")
     with override_settings(REST_FRAMEWORK=rest_framework):
         assert check_rest_framework_wiring() == [
             Warning(
@@ -192,9 +192,7 @@ def test_w005_middleware_in_the_wrong_order():
 
 
 def test_subclass_of_the_schema_class_is_accepted():
-    rest_framework = drf_apifirst.rest_framework_settings(
-        DEFAULT_SCHEMA_CLASS="tests.test_checks.MySchema"
-    )
+    rest_framework = wired(DEFAULT_SCHEMA_CLASS="tests.test_checks.MySchema")
     with override_settings(REST_FRAMEWORK=rest_framework):
         assert check_rest_framework_wiring() == []
 
@@ -237,3 +235,47 @@ def test_missing_required_apps_fail_with_a_clear_message(tmp_path):
     assert (
         "drf_apifirst needs 'rest_framework_api_key' and 'knox' in INSTALLED_APPS" in result.stderr
     )
+
+
+@override_settings(DRF_APIFIRST={"VERSIONS": {"v1": {}, "v2": {}}, "DEFAULT_VERSION": "v3"})
+def test_e009_default_version_not_declared():
+    [error] = check_settings()
+    assert error.id == "drf_apifirst.E009"
+    assert error.msg == (
+        "DRF_APIFIRST['DEFAULT_VERSION'] is 'v3', which is not one of VERSIONS ['v1', 'v2']."
+    )
+
+
+@override_settings(
+    DRF_APIFIRST={
+        "VERSIONS": {"v1": {"deprecated": "someday", "sunset": "2027-01-01"}, "v2": {}},
+        "DEFAULT_VERSION": "v2",
+    }
+)
+def test_e010_lifecycle_date_that_does_not_parse():
+    assert check_settings() == [
+        Error(
+            "DRF_APIFIRST['VERSIONS']['v1']['deprecated'] is 'someday', which is not a date.",
+            hint="Use an ISO 8601 date or datetime, e.g. '2027-06-01'.",
+            id="drf_apifirst.E010",
+        )
+    ]
+
+
+@override_settings(
+    DRF_APIFIRST={
+        "VERSIONS": {"v1": {"deprecated": "2027-01-01", "sunset": "2026-01-01"}, "v2": {}},
+        "DEFAULT_VERSION": "v2",
+    }
+)
+def test_e011_sunset_before_deprecation():
+    [error] = check_settings()
+    assert error.id == "drf_apifirst.E011"
+    assert (
+        error.msg == "Version 'v1' has its sunset (2026-01-01) before its deprecation (2027-01-01)."
+    )
+
+
+@override_settings(REST_FRAMEWORK=drf_apifirst.rest_framework_settings())
+def test_w007_versions_without_a_versioning_class():
+    assert [m.id for m in check_rest_framework_wiring()] == ["drf_apifirst.W007"]

@@ -1,5 +1,5 @@
-from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+from django.urls import include, path, re_path
+from rest_framework.routers import DefaultRouter, SimpleRouter
 
 from tests.testapp import views
 
@@ -14,7 +14,11 @@ router.register("cursor-articles", views.CursorArticleViewSet, basename="cursor"
 router.register("bad-cursor-articles", views.BadCursorArticleViewSet, basename="bad-cursor")
 router.register("owned-tasks", views.OwnedTaskViewSet, basename="owned-task")
 
+versioned = SimpleRouter()
+versioned.register("vtasks", views.VersionedTaskViewSet, basename="vtask")
+
 urlpatterns = [
+    re_path(r"^api/(?P<version>v[0-9]+)/", include(versioned.urls)),
     path("api/", include("drf_apifirst.urls")),
     path("api/", include(router.urls)),
     path("api/orders/", views.OrderView.as_view()),

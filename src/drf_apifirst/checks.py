@@ -65,6 +65,7 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     ]
     if errors:
         return errors
+    errors.extend(_version_problems(user_settings))
     for key in sorted(IMPORT_STRINGS & set(user_settings)):
         path = user_settings[key]
         try:
@@ -85,11 +86,55 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     return errors
 
 
+def _version_problems(user_settings: Any) -> list[CheckMessage]:
+    """E009-E011: the declared versions and their lifecycle dates."""
+    from drf_apifirst.versioning import parse_moment
+
+    versions = user_settings.get("VERSIONS") or {}
+    default = user_settings.get("DEFAULT_VERSION")
+    problems: list[CheckMessage] = []
+    if versions and default not in versions:
+        problems.append(
+            Error(
+                f"DRF_APIFIRST['DEFAULT_VERSION'] is {default!r}, which is not one of "
+                f"VERSIONS {list(versions)!r}.",
+                hint="Name the version that requests without one get (usually the newest).",
+                id="drf_apifirst.E009",
+            )
+        )
+    for name, lifecycle in versions.items():
+        moments = {}
+        for key in ("deprecated", "sunset"):
+            value = lifecycle.get(key)
+            if value is not None:
+                moments[key] = parse_moment(value)
+                if moments[key] is None:
+                    problems.append(
+                        Error(
+                            f"DRF_APIFIRST['VERSIONS'][{name!r}][{key!r}] is {value!r}, "
+                            "which is not a date.",
+                            hint="Use an ISO 8601 date or datetime, e.g. '2027-06-01'.",
+                            id="drf_apifirst.E010",
+                        )
+                    )
+        deprecated, sunset = moments.get("deprecated"), moments.get("sunset")
+        if deprecated and sunset and sunset < deprecated:
+            problems.append(
+                Error(
+                    f"Version {name!r} has its sunset ({lifecycle['sunset']}) before its "
+                    f"deprecation ({lifecycle['deprecated']}).",
+                    hint="Clients need the deprecation notice before the version goes away.",
+                    id="drf_apifirst.E011",
+                )
+            )
+    return problems
+
+
 @register(TAG)
 def check_rest_framework_wiring(
     app_configs: Sequence[Any] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """E005-E007 and W001-W005: how the library is wired into Django and DRF."""
+    """E005-E007 and W001-W005, W007: how the library is wired into Django and DRF."""
     rest_framework = _rest_framework()
     middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
     uses_library = (
@@ -170,6 +215,23 @@ def check_rest_framework_wiring(
                 "so the problems it writes have no request id.",
                 hint="Move RequestIdMiddleware above ProblemMiddleware.",
                 id="drf_apifirst.W005",
+            )
+        )
+    versioning_class = _dotted(rest_framework.get("DEFAULT_VERSIONING_CLASS") or "")
+    user_settings = getattr(settings, "DRF_APIFIRST", {})
+    if (
+        isinstance(user_settings, dict)
+        and user_settings.get("VERSIONS")
+        and not versioning_class.startswith("drf_apifirst.versioning.")
+    ):
+        messages.append(
+            Warning(
+                "DRF_APIFIRST['VERSIONS'] is set but REST_FRAMEWORK['DEFAULT_VERSIONING_CLASS'] "
+                f"is {versioning_class or None!r}, so versions, deprecation headers and sunsets "
+                "only apply to views that set a drf_apifirst versioning_class.",
+                hint="rest_framework_settings(DEFAULT_VERSIONING_CLASS="
+                "'drf_apifirst.versioning.URLPathVersioning') (or AcceptHeaderVersioning).",
+                id="drf_apifirst.W007",
             )
         )
     schema_class = rest_framework.get(

@@ -9,23 +9,34 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.serializers import BaseSerializer
 
+from drf_apifirst import versioning
 from drf_apifirst.exceptions import InvalidParameters
 from drf_apifirst.serializers import ApiModelSerializer, query_plan
 from drf_apifirst.settings import apifirst_settings
 from drf_apifirst.tenancy import get_tenant
 from drf_apifirst.throttling import ratelimit_headers
+from drf_apifirst.versioning import (
+    Lifecycle,
+    VersionSunset,
+    lifecycle_headers,
+    version_lifecycle,
+)
 
 __all__ = [
     "AuthSchemesMixin",
     "FieldSelectionMixin",
     "PermissionsByActionMixin",
-    "RateLimitHeadersMixin",
+    "ResponseHeadersMixin",
     "SerializerByActionMixin",
     "StrictQueryParametersMixin",
     "TenantScopedMixin",
+    "VersionLifecycleMixin",
+    "add_response_headers",
+    "pending_response_headers",
 ]
 
 FIELDS_PARAM = "fields"
@@ -65,6 +76,17 @@ class PermissionsByActionMixin:
             permissions: list[BasePermission] = super().get_permissions()  # type: ignore[misc]
             return permissions
         return [permission() for permission in classes]
+
+
+def add_response_headers(request: Any, headers: Mapping[str, str]) -> None:
+    """Headers for the response of this request, written by ``ResponseHeadersMixin``."""
+    django_request = getattr(request, "_request", request)
+    django_request.__dict__.setdefault("_apifirst_response_headers", {}).update(headers)
+
+
+def pending_response_headers(request: Any) -> dict[str, str]:
+    django_request = getattr(request, "_request", request)
+    return dict(django_request.__dict__.get("_apifirst_response_headers", {}))
 
 
 def _names(request: Any, param: str) -> tuple[str, ...] | None:
@@ -244,11 +266,66 @@ class TenantScopedMixin:
         serializer.save(**self._tenant_save_kwargs())
 
 
-class RateLimitHeadersMixin:
-    """Adds the RateLimit-Policy and RateLimit headers of the request's throttles."""
+class VersionLifecycleMixin:
+    """Per-version actions, deprecated endpoints and sunsets (``drf_apifirst.versioning``).
+
+    ``action_versions = {"archive": ("v2", None)}``: the action exists from v2 on (inclusive)
+    and until a version if given; elsewhere it is a 404. ``@deprecate(...)`` on the viewset
+    or an action, or a deprecated version in ``VERSIONS``, adds the lifecycle headers;
+    after the sunset the request is a 410 problem (``AFTER_SUNSET = "gone"``).
+    """
+
+    action_versions: Mapping[str, tuple[str | None, str | None]] = {}
+
+    def action_in_version(self, action: str | None, version: str | None) -> bool:
+        span = self.action_versions.get(action or "")
+        if span is None or version is None:
+            return True
+        order = list(apifirst_settings.VERSIONS)
+        if version not in order:
+            return True
+        since, until = span
+        position = order.index(version)
+        if since is not None and position < order.index(since):
+            return False
+        return not (until is not None and position > order.index(until))
+
+    def get_lifecycle(self) -> Lifecycle | None:
+        """The endpoint's own lifecycle (action, then viewset), else its version's."""
+        handler = getattr(self, getattr(self, "action", None) or "", None)
+        for target in (handler, type(self)):
+            lifecycle = getattr(target, "apifirst_lifecycle", None)
+            if lifecycle is not None:
+                return lifecycle
+        return version_lifecycle(getattr(self.request, "version", None))  # type: ignore[attr-defined]
+
+    def determine_version(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        version, scheme = super().determine_version(request, *args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular generating a schema
+            return version, scheme
+        if not self.action_in_version(getattr(self, "action", None), version):
+            raise NotFound()
+        request.version = version
+        lifecycle = self.get_lifecycle()
+        if lifecycle is not None and lifecycle.is_deprecated:
+            add_response_headers(request, lifecycle_headers(lifecycle))
+            if (
+                lifecycle.is_past_sunset(versioning.now())
+                and apifirst_settings.AFTER_SUNSET == "gone"
+            ):
+                raise VersionSunset()
+        return version, scheme
+
+
+class ResponseHeadersMixin:
+    """Writes the headers the request collected: RateLimit (throttles) and Deprecation,
+    Sunset, Link (version lifecycle). ``Link`` values are appended to any already set."""
 
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        for name, value in ratelimit_headers(request).items():
+        headers = {**ratelimit_headers(request), **pending_response_headers(request)}
+        for name, value in headers.items():
+            if name == "Link" and response.has_header("Link"):
+                value = f"{response['Link']}, {value}"
             response[name] = value
         return response

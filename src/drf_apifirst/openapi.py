@@ -74,6 +74,26 @@ LINK_HEADER = {
 }
 
 
+def _lifecycle_headers_schema(lifecycle: Any) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if lifecycle.deprecated is not None:
+        headers["Deprecation"] = {
+            "description": "RFC 9745: when this was deprecated, `@<unix seconds>`.",
+            "schema": {"type": "string", "example": f"@{int(lifecycle.deprecated.timestamp())}"},
+        }
+    if lifecycle.sunset is not None:
+        headers["Sunset"] = {
+            "description": "RFC 8594: when this stops working (HTTP-date); 410 afterwards.",
+            "schema": {"type": "string"},
+        }
+    if lifecycle.link or lifecycle.sunset_link:
+        headers["Link"] = {
+            "description": 'Where to read about it: `<url>; rel="deprecation"`, `rel="sunset"`.',
+            "schema": {"type": "string"},
+        }
+    return headers
+
+
 def _names_parameter(name: str, choices: list[str], description: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -109,7 +129,34 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation.setdefault("responses", {})
         for status in self.get_problem_statuses(operation):
             responses.setdefault(str(status), self._problem_response(status))
+        lifecycle = self._lifecycle()
+        if lifecycle is not None and lifecycle.is_deprecated:
+            if lifecycle.sunset is not None:
+                responses.setdefault("410", self._problem_response(410))
+            for response in responses.values():
+                response.setdefault("headers", {}).update(_lifecycle_headers_schema(lifecycle))
         return operation
+
+    def _lifecycle(self) -> Any:
+        get_lifecycle = getattr(self.view, "get_lifecycle", None)
+        if get_lifecycle is not None:
+            return get_lifecycle()
+        from drf_apifirst.versioning import version_lifecycle
+
+        return version_lifecycle(getattr(self.view.request, "version", None))
+
+    def is_deprecated(self) -> bool:
+        lifecycle = self._lifecycle()
+        return bool(super().is_deprecated() or (lifecycle is not None and lifecycle.is_deprecated))
+
+    def is_excluded(self) -> bool:
+        """Actions a version does not have (``action_versions``) are not in its document."""
+        in_version = getattr(self.view, "action_in_version", None)
+        if in_version is not None and not in_version(
+            getattr(self.view, "action", None), getattr(self.view.request, "version", None)
+        ):
+            return True
+        return bool(super().is_excluded())
 
     def get_description(self) -> str:  # type: ignore[override]
         """The view's or action's docstring, never one inherited from this library's base
@@ -193,7 +240,11 @@ class AutoSchema(openapi.AutoSchema):
                 statuses.append(401)
             statuses.append(403)
         versioning = getattr(self.view, "versioning_class", None)
-        path_versioned = isinstance(versioning, type) and issubclass(versioning, URLPathVersioning)
+        path_versioned = (
+            isinstance(versioning, type)
+            and issubclass(versioning, URLPathVersioning)
+            and f"(?P<{versioning.version_param}>" in (self.path_regex or "")
+        )
         if path_versioned or any(p.get("in") == "path" for p in parameters):
             statuses.append(404)
         statuses += [405, 406]

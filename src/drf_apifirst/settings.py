@@ -77,6 +77,23 @@ def _is_header_name_or_none(value: Any) -> bool:
     return value is None or _is_header_name(value)
 
 
+def _is_str_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+_LIFECYCLE_KEYS = {"deprecated", "sunset", "link", "sunset_link"}
+
+
+def _is_versions(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(
+        isinstance(name, str)
+        and name
+        and isinstance(config, Mapping)
+        and set(config) <= _LIFECYCLE_KEYS
+        for name, config in value.items()
+    )
+
+
 def _is_import_string(value: Any) -> bool:
     return isinstance(value, str) and "." in value
 
@@ -124,6 +141,12 @@ OPTIONS: dict[str, Option] = {
     "TENANT_RESOLVER": Option(
         "drf_apifirst.tenancy.owner_tenant", "a dotted path to a callable", _is_import_string
     ),
+    # Versions, oldest first: {"v1": {"deprecated": date, "sunset": date, "link": url}, ...}.
+    "VERSIONS": Option({}, "a dict of version name -> lifecycle dict", _is_versions),
+    # The version of requests that name none (and of /api/schema/).
+    "DEFAULT_VERSION": Option(None, "None or a key of VERSIONS", _is_str_or_none),
+    # After a sunset: "gone" answers 410, "warn" keeps serving with the headers.
+    "AFTER_SUNSET": Option("gone", "'gone' or 'warn'", lambda v: v in ("gone", "warn")),
     # Largest page a client may ask for with ?page_size=; larger requests are capped.
     "MAX_PAGE_SIZE": Option(100, "a whole number from 1 up", _is_positive_int),
     # A list request with a query parameter the view does not document is a 400 problem.

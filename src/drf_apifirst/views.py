@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from drf_apifirst.authentication import TokenAuthentication
 from drf_apifirst.exceptions import Problem
-from drf_apifirst.mixins import RateLimitHeadersMixin
+from drf_apifirst.mixins import ResponseHeadersMixin
 from drf_apifirst.throttling import LoginRateThrottle
 
 __all__ = ["LoginView", "LogoutAllView", "LogoutView"]
@@ -50,7 +50,7 @@ class TokenSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField(allow_null=True, help_text="When the token expires.")
 
 
-class LoginView(RateLimitHeadersMixin, GenericAPIView):
+class LoginView(ResponseHeadersMixin, GenericAPIView):
     """Exchange a username and password for a token (throttled: policy ``login``)."""
 
     authentication_classes: list[Any] = []
@@ -82,7 +82,7 @@ class LoginView(RateLimitHeadersMixin, GenericAPIView):
         return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
 
 
-class LogoutView(RateLimitHeadersMixin, GenericAPIView):
+class LogoutView(ResponseHeadersMixin, GenericAPIView):
     """Invalidate the token that made this request."""
 
     authentication_classes = [TokenAuthentication]
@@ -96,7 +96,7 @@ class LogoutView(RateLimitHeadersMixin, GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LogoutAllView(RateLimitHeadersMixin, GenericAPIView):
+class LogoutAllView(ResponseHeadersMixin, GenericAPIView):
     """Invalidate every token of the user who made this request."""
 
     authentication_classes = [TokenAuthentication]

@@ -15,17 +15,19 @@ from drf_apifirst.mixins import (
     AuthSchemesMixin,
     FieldSelectionMixin,
     PermissionsByActionMixin,
-    RateLimitHeadersMixin,
+    ResponseHeadersMixin,
     SerializerByActionMixin,
     StrictQueryParametersMixin,
     TenantScopedMixin,
+    VersionLifecycleMixin,
 )
 
 __all__ = ["ApiGenericViewSet", "ApiModelViewSet", "ReadOnlyApiModelViewSet"]
 
 
 class ApiGenericViewSet(
-    RateLimitHeadersMixin,
+    ResponseHeadersMixin,
+    VersionLifecycleMixin,
     AuthSchemesMixin,
     StrictQueryParametersMixin,
     TenantScopedMixin,

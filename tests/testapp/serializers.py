@@ -147,3 +147,19 @@ class ArticleListSerializer(ApiModelSerializer):
     class Meta:
         model = Article
         fields = ["id", "title"]
+
+
+class TaskV1Serializer(ApiModelSerializer):
+    class Meta:
+        model = Task
+        fields = ["id", "title", "done"]
+
+
+class TaskV2Serializer(ApiModelSerializer):
+    """v2 renamed ``title`` to ``name``: a breaking change, hence a new version."""
+
+    name = serializers.CharField(source="title", max_length=200)
+
+    class Meta:
+        model = Task
+        fields = ["id", "name", "done"]

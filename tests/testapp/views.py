@@ -195,3 +195,27 @@ class WhoAmIView(APIView):
 
     def get(self, request):
         return Response({"user": str(request.user), "auth": type(request.auth).__name__})
+
+
+# --- Versions ---
+from drf_apifirst.versioning import URLPathVersioning, deprecate  # noqa: E402
+from tests.testapp.serializers import TaskV1Serializer, TaskV2Serializer  # noqa: E402
+
+
+class VersionedTaskViewSet(ApiModelViewSet):
+    queryset = Task.objects.all()
+    versioning_class = URLPathVersioning
+    serializer_classes = {"v1": TaskV1Serializer, "v2": TaskV2Serializer}
+    action_versions = {"complete": ("v2", None)}
+
+    @action(detail=True, methods=["post"])
+    def complete(self, request, version=None, pk=None):
+        task = self.get_object()
+        task.done = True
+        task.save(update_fields=["done"])
+        return Response(self.get_serializer(task).data)
+
+    @deprecate(deprecated="2026-03-01", sunset="2026-09-01", link="https://docs.example.com/stats")
+    @action(detail=False, methods=["get"])
+    def stats(self, request, version=None):
+        return Response({"count": self.get_queryset().count()})

@@ -1,0 +1,73 @@
+"""The OpenAPI document and docs pages, one per API version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from drf_apifirst.settings import apifirst_settings
+from drf_apifirst.versioning import UnknownVersion
+
+__all__ = ["RedocView", "SchemaView", "SwaggerView", "requested_version"]
+
+
+def requested_version(request: Request) -> str | None:
+    """``?version=``, checked against ``VERSIONS``; the default version without it."""
+    versions = list(apifirst_settings.VERSIONS)
+    version = request.query_params.get("version")
+    if version is None:
+        return apifirst_settings.DEFAULT_VERSION
+    if versions and version not in versions:
+        raise UnknownVersion(
+            f"Unknown API version '{version}'. Versions: {', '.join(versions)}.",
+            versions=versions,
+        )
+    return version
+
+
+class SchemaView(SpectacularAPIView):
+    """``/api/schema/``: the default version's document; ``?version=v1`` another's."""
+
+    versioning_class = None
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.api_version = requested_version(request)
+        return super().get(request, *args, **kwargs)
+
+
+class _VersionedDocsMixin:
+    versioning_class: Any = None
+
+    def _get_schema_url(self, request: Request) -> str:
+        url: str = super()._get_schema_url(request)  # type: ignore[misc]
+        version = requested_version(request)
+        if version and "version=" not in url:
+            url += ("&" if "?" in url else "?") + f"version={version}"
+        return url
+
+
+class SwaggerView(_VersionedDocsMixin, SpectacularSwaggerView):
+    """Swagger UI for ``?version=``, with links to every version's page."""
+
+    template_name = "drf_apifirst/swagger_ui.html"
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response: Response = super().get(request, *args, **kwargs)
+        current = requested_version(request)
+        response.data["versions"] = [
+            {
+                "name": name,
+                "url": f"?version={name}",
+                "current": name == current,
+                "deprecated": bool(config.get("deprecated") or config.get("sunset")),
+            }
+            for name, config in reversed(list(apifirst_settings.VERSIONS.items()))
+        ]
+        return response
+
+
+class RedocView(_VersionedDocsMixin, SpectacularRedocView):
+    """Redoc for ``?version=`` (the default version without it)."""
