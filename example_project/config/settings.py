@@ -103,12 +103,24 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- The library: one line for DRF, one for drf-spectacular, one dict of its own. ---
-REST_FRAMEWORK = drf_apifirst.rest_framework_settings()
+REST_FRAMEWORK = drf_apifirst.rest_framework_settings(
+    DEFAULT_VERSIONING_CLASS="drf_apifirst.versioning.URLPathVersioning"
+)
 SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(
     TITLE="Task tracker API",
     DESCRIPTION="The drf-apifirst example project: a multi-tenant task tracker.",
 )
 DRF_APIFIRST = {
+    "VERSIONS": {
+        # v1 had `done: bool`; v2 has `status` (open, in_progress, done).
+        "v1": {
+            "deprecated": "2026-06-01",
+            "sunset": "2027-06-01",
+            "link": "https://tracker.example.com/docs/migrate-to-v2",
+        },
+        "v2": {},
+    },
+    "DEFAULT_VERSION": "v2",
     "ERROR_TYPE_BASE_URL": os.environ.get(
         "ERROR_TYPE_BASE_URL", "https://tracker.example.com/docs/errors/"
     ),

@@ -1,5 +1,6 @@
 """The example project starts, seeds, serves its API and docs, and is deploy-clean."""
 
+import io
 import json
 import os
 import subprocess
@@ -45,7 +46,7 @@ def test_tasks_are_listed_with_the_demo_token(client, capsys):
     assert login.status_code == 200
     token = login.json()["token"]
     response = client.get(
-        "/api/tasks/",
+        "/api/v2/tasks/",
         {"page_size": 2, "expand": "project"},
         HTTP_AUTHORIZATION=f"Token {token}",
     )
@@ -65,20 +66,20 @@ def test_tasks_are_listed_with_the_demo_token(client, capsys):
 def test_api_keys_are_scoped(client, capsys):
     keys = demo_credentials(capsys)["api_keys"]
     read = {"HTTP_AUTHORIZATION": f"Api-Key {keys['read']}"}
-    assert client.get("/api/tasks/", **read).status_code == 200
-    project = client.get("/api/projects/", **read).json()["results"][0]["id"]
+    assert client.get("/api/v2/tasks/", **read).status_code == 200
+    project = client.get("/api/v2/projects/", **read).json()["results"][0]["id"]
     body = {"title": "from an integration", "project": project}
-    refused = client.post("/api/tasks/", body, content_type="application/json", **read)
+    refused = client.post("/api/v2/tasks/", body, content_type="application/json", **read)
     assert refused.status_code == 403
     assert refused.json()["code"] == "insufficient_scope"
     write = {"HTTP_AUTHORIZATION": f"Api-Key {keys['write']}"}
-    created = client.post("/api/tasks/", body, content_type="application/json", **write)
+    created = client.post("/api/v2/tasks/", body, content_type="application/json", **write)
     assert created.status_code == 201
 
 
 @pytest.mark.django_db
 def test_requests_need_credentials_and_errors_are_problems(client):
-    response = client.get("/api/tasks/")
+    response = client.get("/api/v2/tasks/")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert response["WWW-Authenticate"] == "Token"
@@ -94,7 +95,7 @@ def test_unknown_api_url_is_a_problem(client):
 def test_openapi_document_and_docs_page(client):
     schema = client.get("/api/schema/?format=json")
     assert schema.status_code == 200
-    assert "/api/tasks/" in schema.json()["paths"]
+    assert "/api/v2/tasks/" in schema.json()["paths"]
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
@@ -138,9 +139,41 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 def test_a_misspelt_filter_is_a_problem(client, capsys):
     keys = demo_credentials(capsys)["api_keys"]
     response = client.get(
-        "/api/tasks/", {"dnoe": "true"}, HTTP_AUTHORIZATION=f"Api-Key {keys['read']}"
+        "/api/v2/tasks/", {"dnoe": "true"}, HTTP_AUTHORIZATION=f"Api-Key {keys['read']}"
     )
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {"code": "invalid", "detail": "Unknown query parameter.", "parameter": "dnoe"}
     ]
+
+
+@pytest.mark.django_db
+def test_v1_is_deprecated_and_keeps_done(client, capsys):
+    keys = demo_credentials(capsys)["api_keys"]
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {keys['write']}"}
+    v1 = client.get("/api/v1/tasks/", {"page_size": 1}, **auth)
+    assert v1.status_code == 200
+    assert set(v1.json()["results"][0]) == {"id", "project", "title", "done", "created"}
+    assert v1["Deprecation"].startswith("@")
+    assert v1["Sunset"] == "Tue, 01 Jun 2027 00:00:00 GMT"
+    assert 'rel="deprecation"' in v1["Link"]
+    project = Project.objects.first().pk
+    created = client.post(
+        "/api/v1/tasks/",
+        {"title": "v1 client", "project": project, "done": True},
+        content_type="application/json",
+        **auth,
+    )
+    assert created.status_code == 201
+    assert Task.objects.get(pk=created.json()["id"]).status == "done"
+    v2 = client.get(f"/api/v2/tasks/{created.json()['id']}/", **auth)
+    assert v2.json()["status"] == "done"
+    assert not v2.has_header("Deprecation")
+
+
+def test_committed_openapi_documents_match_the_code():
+    """The contract guard, as the host's CI runs it."""
+    out = io.StringIO()
+    call_command("apifirst_schema", "check", "--out", str(PROJECT_DIR / "openapi"), stdout=out)
+    assert "v1.yaml is up to date." in out.getvalue()
+    assert "v2.yaml is up to date." in out.getvalue()

@@ -31,7 +31,9 @@ def seed_demo(*, size: int = 10) -> dict[str, object]:
         project, _ = Project.objects.get_or_create(name=f"Demo project {p + 1}")
         for t in range(project.tasks.count(), size):
             Task.objects.create(
-                project=project, title=f"Task {t + 1} of {project.name}", done=t % 3 == 0
+                project=project,
+                title=f"Task {t + 1} of {project.name}",
+                status=Task.Status.DONE if t % 3 == 0 else Task.Status.OPEN,
             )
     APIKey.objects.filter(owner=user, name__startswith="demo-").delete()
     api_keys = {}

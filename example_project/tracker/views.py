@@ -1,6 +1,6 @@
 from drf_apifirst.viewsets import ApiModelViewSet
 from tracker.models import Project, Task
-from tracker.serializers import ProjectSerializer, TaskSerializer
+from tracker.serializers import ProjectSerializer, TaskSerializer, TaskV1Serializer
 
 
 class ProjectViewSet(ApiModelViewSet):
@@ -14,11 +14,12 @@ class ProjectViewSet(ApiModelViewSet):
 
 
 class TaskViewSet(ApiModelViewSet):
-    """Tasks: filter by project or done, order by created or title, search titles."""
+    """Tasks: filter by project or status, order by created or title, search titles."""
 
     queryset = Task.objects.all()
     scopes = "tasks"
     serializer_class = TaskSerializer
-    filterset_fields = ["project", "done"]
+    serializer_classes = {"v1": TaskV1Serializer, "v2": TaskSerializer}
+    filterset_fields = ["project", "status"]
     ordering_fields = ["created", "title"]
     search_fields = ["title"]

@@ -32,6 +32,7 @@ class SchemaView(SpectacularAPIView):
     """``/api/schema/``: the default version's document; ``?version=v1`` another's."""
 
     versioning_class = None
+    schema = None  # not part of the API it describes
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.api_version = requested_version(request)
@@ -40,6 +41,7 @@ class SchemaView(SpectacularAPIView):
 
 class _VersionedDocsMixin:
     versioning_class: Any = None
+    schema: Any = None  # docs pages are not part of the API
 
     def _get_schema_url(self, request: Request) -> str:
         url: str = super()._get_schema_url(request)  # type: ignore[misc]
