@@ -1,6 +1,7 @@
 """Settings for the library's own test suite."""
 
 import os
+import tempfile
 
 import drf_apifirst
 
@@ -31,10 +32,15 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tests.urls"
 
+# A file, not :memory:, so threads in the concurrency tests share one database; IMMEDIATE
+# transactions so concurrent writers queue for the lock instead of failing.
+_SQLITE = os.path.join(tempfile.gettempdir(), f"drf-apifirst-tests-{os.getpid()}.sqlite3")
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("TEST_SQLITE_NAME", ":memory:"),
+        "NAME": _SQLITE,
+        "TEST": {"NAME": _SQLITE},
+        "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
     }
 }
 

@@ -166,3 +166,23 @@ def test_auth_schemes_and_scopes_are_documented(schema):
 def test_library_docstrings_do_not_leak_into_host_docs(schema):
     listing = schema["paths"]["/api/articles/"]["get"]
     assert "description" not in listing or "``list``" not in listing["description"]
+
+
+def test_safe_retry_headers_and_statuses_are_documented(schema):
+    detail = schema["paths"]["/api/conditional-tasks/{id}/"]
+    get = detail["get"]
+    assert "If-None-Match" in {p["name"] for p in get["parameters"] if p["in"] == "header"}
+    assert "304" in get["responses"]
+    assert "ETag" in get["responses"]["200"]["headers"]
+    patch = detail["patch"]
+    if_match = next(p for p in patch["parameters"] if p["name"] == "If-Match")
+    assert if_match["required"] is False
+    assert {"412"} <= set(patch["responses"])
+    strict = schema["paths"]["/api/strict-tasks/{id}/"]["put"]
+    assert next(p for p in strict["parameters"] if p["name"] == "If-Match")["required"] is True
+    assert "428" in strict["responses"]
+    create = schema["paths"]["/api/key-required-tasks/"]["post"]
+    key = next(p for p in create["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["required"] is True
+    assert key["schema"] == {"type": "string", "maxLength": 255}
+    assert {"409", "422"} <= set(create["responses"])

@@ -13,6 +13,13 @@ router.register("no-count-articles", views.NoCountArticleViewSet, basename="no-c
 router.register("cursor-articles", views.CursorArticleViewSet, basename="cursor")
 router.register("bad-cursor-articles", views.BadCursorArticleViewSet, basename="bad-cursor")
 router.register("owned-tasks", views.OwnedTaskViewSet, basename="owned-task")
+router.register("conditional-tasks", views.ConditionalTaskViewSet, basename="conditional")
+router.register("hashed-tasks", views.HashedEtagTaskViewSet, basename="hashed")
+router.register("strict-tasks", views.StrictTaskViewSet, basename="strict")
+router.register("idempotent-tasks", views.IdempotentTaskViewSet, basename="idempotent")
+router.register("key-required-tasks", views.KeyRequiredTaskViewSet, basename="key-required")
+router.register("cached-articles", views.CachedArticleViewSet, basename="cached-article")
+router.register("cached-owned-tasks", views.CachedOwnedTaskViewSet, basename="cached-owned")
 
 versioned = SimpleRouter()
 versioned.register("vtasks", views.VersionedTaskViewSet, basename="vtask")

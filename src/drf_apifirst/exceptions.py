@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 
-__all__ = ["RESERVED_MEMBERS", "InvalidParameters", "Problem", "ServerError"]
+__all__ = ["RESERVED_MEMBERS", "InvalidParameters", "Problem", "ServerError", "ShortCircuit"]
 
 # Members the library writes; extension members may not replace them.
 RESERVED_MEMBERS = frozenset(
@@ -61,3 +61,12 @@ class ServerError(APIException):
     status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
     default_code = "server_error"
     default_detail = _("A server error occurred.")
+
+
+class ShortCircuit(Exception):
+    """Answers a request with a response decided before the handler ran (a cached or
+    replayed response); the exception handler returns it as it is."""
+
+    def __init__(self, response: Any) -> None:
+        super().__init__("short circuit")
+        self.response = response

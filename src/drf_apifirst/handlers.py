@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
-from drf_apifirst.exceptions import ServerError
+from drf_apifirst.exceptions import ServerError, ShortCircuit
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE, problem_from_exception
 
 __all__ = ["exception_handler"]
@@ -46,6 +46,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     they are still sent to ``got_request_exception`` (error reporters) and logged once,
     on the ``django.request`` logger like Django's own 500s.
     """
+    if isinstance(exc, ShortCircuit):
+        return exc.response
     request = context.get("request")
     django_request = getattr(request, "_request", request)
     instance = django_request.path if django_request is not None else ""

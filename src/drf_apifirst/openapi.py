@@ -74,6 +74,22 @@ LINK_HEADER = {
 }
 
 
+ETAG_HEADER = {
+    "description": "The representation's ETag, for If-None-Match and If-Match.",
+    "schema": {"type": "string"},
+}
+
+
+def _header(name: str, description: str, required: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string", **({"maxLength": 255} if name == "Idempotency-Key" else {})},
+    }
+
+
 def _lifecycle_headers_schema(lifecycle: Any) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if lifecycle.deprecated is not None:
@@ -129,6 +145,7 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation.setdefault("responses", {})
         for status in self.get_problem_statuses(operation):
             responses.setdefault(str(status), self._problem_response(status))
+        self._document_safe_retries(operation, responses)
         lifecycle = self._lifecycle()
         if lifecycle is not None and lifecycle.is_deprecated:
             if lifecycle.sunset is not None:
@@ -136,6 +153,52 @@ class AutoSchema(openapi.AutoSchema):
             for response in responses.values():
                 response.setdefault("headers", {}).update(_lifecycle_headers_schema(lifecycle))
         return operation
+
+    def _document_safe_retries(self, operation: dict[str, Any], responses: dict[str, Any]) -> None:
+        """ETag / If-None-Match / If-Match and Idempotency-Key, where the view uses them."""
+        from drf_apifirst.conditional import ConditionalRequestMixin
+        from drf_apifirst.idempotency import IdempotencyMixin
+
+        view = self.view
+        parameters = operation.setdefault("parameters", [])
+        detail = any(p.get("in") == "path" and p.get("name") != "version" for p in parameters)
+        if isinstance(view, ConditionalRequestMixin) and detail:
+            if self.method == "GET" and getattr(view, "action", None) == "retrieve":
+                parameters.append(
+                    _header("If-None-Match", "An ETag you have: 304 if it is current.")
+                )
+                responses.setdefault("304", {"description": "Not modified: your copy is current."})
+                for status, response in responses.items():
+                    if status == "200":
+                        response.setdefault("headers", {})["ETag"] = ETAG_HEADER
+            elif self.method in ("PUT", "PATCH", "DELETE"):
+                required = view._if_match_required()
+                parameters.append(
+                    _header(
+                        "If-Match", "The ETag you read: 412 if the object changed since.", required
+                    )
+                )
+                responses.setdefault("412", self._problem_response(412))
+                if required:
+                    responses.setdefault("428", self._problem_response(428))
+        if (
+            isinstance(view, IdempotencyMixin)
+            and view.idempotency
+            and self.method in apifirst_settings.IDEMPOTENT_METHODS
+        ):
+            parameters.append(
+                _header(
+                    "Idempotency-Key",
+                    "1-255 characters: a retry with the same key and body replays the first "
+                    "response (`Idempotent-Replayed: true`), for 24 hours.",
+                    view.idempotency == "required",
+                )
+            )
+            responses.setdefault("409", self._problem_response(409))
+            responses.setdefault("422", self._problem_response(422))
+            responses.setdefault("400", self._problem_response(400))
+        if not parameters:
+            del operation["parameters"]
 
     def _lifecycle(self) -> Any:
         get_lifecycle = getattr(self.view, "get_lifecycle", None)

@@ -147,6 +147,18 @@ OPTIONS: dict[str, Option] = {
     "DEFAULT_VERSION": Option(None, "None or a key of VERSIONS", _is_str_or_none),
     # After a sunset: "gone" answers 410, "warn" keeps serving with the headers.
     "AFTER_SUNSET": Option("gone", "'gone' or 'warn'", lambda v: v in ("gone", "warn")),
+    # PUT/PATCH/DELETE without If-Match are a 428 problem (a viewset may override).
+    "REQUIRE_IF_MATCH": Option(False, "True or False", _is_bool),
+    # Methods Idempotency-Key applies to.
+    "IDEMPOTENT_METHODS": Option(
+        ("POST", "PATCH"), "a list of HTTP methods", lambda v: isinstance(v, (list, tuple))
+    ),
+    # Seconds a completed response is kept for replays (24 h, as Stripe).
+    "IDEMPOTENCY_TTL": Option(86400, "a whole number of seconds, 0 or more", _is_seconds),
+    # Seconds the in-flight lock of a key lives at most (a crashed worker frees it then).
+    "IDEMPOTENCY_LOCK_SECONDS": Option(60, "a whole number from 1 up", _is_positive_int),
+    # The CACHES alias for idempotency records (Redis in production).
+    "IDEMPOTENCY_CACHE": Option("default", "a CACHES alias", lambda v: isinstance(v, str)),
     # Largest page a client may ask for with ?page_size=; larger requests are capped.
     "MAX_PAGE_SIZE": Option(100, "a whole number from 1 up", _is_positive_int),
     # A list request with a query parameter the view does not document is a 400 problem.

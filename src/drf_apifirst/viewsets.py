@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from rest_framework import mixins, viewsets
 
+from drf_apifirst.caching import ResponseCacheMixin
+from drf_apifirst.conditional import ConditionalRequestMixin
+from drf_apifirst.idempotency import IdempotencyMixin
 from drf_apifirst.mixins import (
     AuthSchemesMixin,
     FieldSelectionMixin,
@@ -27,6 +30,9 @@ __all__ = ["ApiGenericViewSet", "ApiModelViewSet", "ReadOnlyApiModelViewSet"]
 
 class ApiGenericViewSet(
     ResponseHeadersMixin,
+    IdempotencyMixin,
+    ResponseCacheMixin,
+    ConditionalRequestMixin,
     VersionLifecycleMixin,
     AuthSchemesMixin,
     StrictQueryParametersMixin,

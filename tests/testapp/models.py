@@ -5,6 +5,7 @@ class Task(models.Model):
     title = models.CharField(max_length=200)
     done = models.BooleanField(default=False)
     labels = models.ManyToManyField("Label", blank=True)
+    updated = models.DateTimeField(auto_now=True)
     owner = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
     )

@@ -219,3 +219,65 @@ class VersionedTaskViewSet(ApiModelViewSet):
     @action(detail=False, methods=["get"])
     def stats(self, request, version=None):
         return Response({"count": self.get_queryset().count()})
+
+
+# --- Caching, conditional requests, idempotency ---
+import threading  # noqa: E402
+
+from tests.testapp.models import Author, Tag  # noqa: E402
+
+SLOW_CREATE_GATE = threading.Event()
+SLOW_CREATE_STARTED = threading.Event()
+
+
+class ConditionalTaskViewSet(ApiModelViewSet):
+    queryset = Task.objects.all()
+    serializer_class = TaskV1Serializer
+    etag_field = "updated"
+
+
+class HashedEtagTaskViewSet(ApiModelViewSet):
+    queryset = Task.objects.all()
+    serializer_class = TaskV1Serializer
+
+
+class StrictTaskViewSet(ApiModelViewSet):
+    queryset = Task.objects.all()
+    serializer_class = TaskV1Serializer
+    etag_field = "updated"
+    require_if_match = True
+
+
+class IdempotentTaskViewSet(ApiModelViewSet):
+    queryset = Task.objects.all()
+    serializer_class = TaskV1Serializer
+
+    @action(detail=False, methods=["post"])
+    def slow(self, request, version=None):
+        SLOW_CREATE_STARTED.set()
+        SLOW_CREATE_GATE.wait(timeout=10)
+        task = Task.objects.create(title=request.data.get("title", "slow"))
+        return Response({"id": task.pk}, status=201)
+
+
+class KeyRequiredTaskViewSet(ApiModelViewSet):
+    queryset = Task.objects.all()
+    serializer_class = TaskV1Serializer
+    idempotency = "required"
+
+
+class CachedArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = NestedArticleSerializer
+    cache_seconds = 60
+    cache_models = [Author, Tag]
+
+
+class CachedOwnedTaskViewSet(ReadOnlyApiModelViewSet):
+    queryset = Task.objects.all()
+    serializer_class = OwnedTaskSerializer
+    auth = ("api_key",)
+    permission_classes = [IsAuthenticated]
+    tenant_field = "owner"
+    cache_seconds = {"list": 60}
+    cache_public = True

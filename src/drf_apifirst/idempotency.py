@@ -1,0 +1,144 @@
+"""``Idempotency-Key``: safe retries of POST (and PATCH), per the IETF draft and Stripe.
+
+The first completed response to a key — status, body, the headers that matter — is kept
+(in the Django cache, ``IDEMPOTENCY_TTL`` seconds) per principal, method, path and key,
+with a fingerprint of the body. A retry gets it back byte for byte with
+``Idempotent-Replayed: true``; the same key with another body is a 422 problem; a retry
+while the first request still runs is a 409 problem (a lock per key, which expires after
+``IDEMPOTENCY_LOCK_SECONDS`` should a worker die). Failed validation (400), auth and
+rate-limit refusals and server errors are not kept, so the client can fix and retry.
+
+    class OrderViewSet(ApiModelViewSet):
+        idempotency = "required"    # True (optional, the default), "required" or False
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from drf_apifirst.exceptions import Problem, ShortCircuit
+from drf_apifirst.settings import apifirst_settings
+from drf_apifirst.throttling import principal_ident
+
+__all__ = [
+    "IdempotencyKeyInUse",
+    "IdempotencyKeyInvalid",
+    "IdempotencyKeyMismatch",
+    "IdempotencyKeyRequired",
+    "IdempotencyMixin",
+]
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+# Responses that are kept: what the endpoint decided, not a refusal to start it.
+_NOT_KEPT = {400, 401, 403, 409, 412, 422, 428, 429}
+# Headers a replay repeats.
+_KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Link", "Content-Language")
+
+
+class IdempotencyKeyRequired(Problem):
+    default_code = "idempotency_key_required"
+    default_detail = _("This endpoint needs an Idempotency-Key header.")
+    title = _("Idempotency-Key required.")
+
+
+class IdempotencyKeyInvalid(Problem):
+    default_code = "idempotency_key_invalid"
+    default_detail = _("An Idempotency-Key is 1 to 255 printable ASCII characters.")
+    title = _("Invalid Idempotency-Key.")
+
+
+class IdempotencyKeyMismatch(Problem):
+    status_code = 422  # type: ignore[assignment]
+    default_code = "idempotency_key_reused"
+    default_detail = _("This Idempotency-Key was used with another request body.")
+    title = _("Idempotency-Key reused.")
+
+
+class IdempotencyKeyInUse(Problem):
+    status_code = 409  # type: ignore[assignment]
+    default_code = "idempotency_key_in_use"
+    default_detail = _("A request with this Idempotency-Key is still being processed.")
+    title = _("Request in progress.")
+
+
+def _cache() -> Any:
+    return caches[apifirst_settings.IDEMPOTENCY_CACHE]
+
+
+class IdempotencyMixin:
+    """Applies ``Idempotency-Key`` to ``IDEMPOTENT_METHODS``; see the module docstring."""
+
+    # True: honoured when sent; "required": 400 without it; False: ignored.
+    idempotency: bool | str = True
+
+    def _idempotency_scope(self, request: Any, key: str) -> str:
+        principal = principal_ident(request, request.META.get("REMOTE_ADDR", ""))
+        raw = "\n".join((principal, request.method, request.path, key))
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if not self.idempotency or request.method not in apifirst_settings.IDEMPOTENT_METHODS:
+            return
+        key = request.headers.get(HEADER)
+        if key is None:
+            if self.idempotency == "required":
+                raise IdempotencyKeyRequired()
+            return
+        if not (1 <= len(key) <= MAX_KEY_LENGTH) or not key.isprintable() or not key.isascii():
+            raise IdempotencyKeyInvalid()
+        scope = self._idempotency_scope(request, key)
+        fingerprint = hashlib.sha256(request.body).hexdigest()
+        cache = _cache()
+        stored = cache.get(f"drf_apifirst:idem:{scope}")
+        if stored is not None:
+            if stored["fingerprint"] != fingerprint:
+                raise IdempotencyKeyMismatch()
+            raise ShortCircuit(_replay(stored))
+        lock = f"drf_apifirst:idem-lock:{scope}"
+        if not cache.add(lock, 1, apifirst_settings.IDEMPOTENCY_LOCK_SECONDS):
+            raise IdempotencyKeyInUse()
+        self.__dict__["_apifirst_idempotency"] = (scope, fingerprint, lock)
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        pending = self.__dict__.pop("_apifirst_idempotency", None)
+        if pending is None:
+            return response
+        scope, fingerprint, lock = pending
+        cache = _cache()
+        try:
+            if response.status_code < 500 and response.status_code not in _NOT_KEPT:
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                cache.set(
+                    f"drf_apifirst:idem:{scope}",
+                    {
+                        "fingerprint": fingerprint,
+                        "status": response.status_code,
+                        "headers": {
+                            name: response[name]
+                            for name in _KEPT_HEADERS
+                            if response.has_header(name)
+                        },
+                        "content": response.content,
+                    },
+                    apifirst_settings.IDEMPOTENCY_TTL,
+                )
+        finally:
+            cache.delete(lock)
+        return response
+
+
+def _replay(stored: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(stored["content"], status=stored["status"])
+    for name, value in stored["headers"].items():
+        response[name] = value
+    response["Idempotent-Replayed"] = "true"
+    return response
