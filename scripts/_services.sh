@@ -1,19 +1,30 @@
-# Sourced by scripts/test: a Redis server on loopback for the tests that need one.
-# Installs it from Debian's packages when it is missing and we are root (CI is).
-# Sets REDIS_URL for the tests; stops the server when the calling script exits.
+# Sourced by scripts/test: Redis and PostgreSQL servers on loopback for the tests that
+# need them. Each is installed from Debian's packages when missing and we are root (CI
+# is), started for this run only, and stopped when the calling script exits. A REDIS_URL
+# or DATABASE_URL already in the environment is used instead.
+
+_cleanup=()
+_run_cleanup() {
+    for command in "${_cleanup[@]}"; do
+        eval "$command" >/dev/null 2>&1 || true
+    done
+}
+trap _run_cleanup EXIT
+
+_install() {
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing $1 (Debian package) for the tests..."
+        apt-get update -qq >/dev/null && apt-get install -y -qq "$1" >/dev/null
+    else
+        return 1
+    fi
+}
 
 start_redis() {
-    if [ -n "${REDIS_URL:-}" ]; then
-        return  # the caller brought its own
-    fi
-    if ! command -v redis-server >/dev/null 2>&1; then
-        if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-            echo "Installing redis-server (Debian package) for the cross-process tests..."
-            apt-get update -qq >/dev/null && apt-get install -y -qq redis-server >/dev/null
-        else
-            echo "redis-server is not installed: the cross-process rate-limit test will be skipped."
-            return
-        fi
+    [ -n "${REDIS_URL:-}" ] && return
+    if ! command -v redis-server >/dev/null 2>&1 && ! _install redis-server; then
+        echo "redis-server is not installed: the tests that need Redis will be skipped."
+        return
     fi
     local port="${APIFIRST_REDIS_PORT:-6390}"
     local dir="$ROOT/build/redis"
@@ -25,5 +36,34 @@ start_redis() {
         sleep 0.1
     done
     export REDIS_URL="redis://127.0.0.1:$port/0"
-    trap 'redis-cli -p '"$port"' shutdown nosave >/dev/null 2>&1 || true' EXIT
+    _cleanup+=("redis-cli -p $port shutdown nosave")
+}
+
+start_postgres() {
+    [ -n "${DATABASE_URL:-}" ] && return
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$bin" ]; then
+        if ! _install postgresql; then
+            echo "PostgreSQL is not installed: the postgres env will be skipped."
+            return
+        fi
+        bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    fi
+    local port="${APIFIRST_PG_PORT:-5439}"
+    local data="/tmp/drf-apifirst-pg-$port"
+    local as_owner=""
+    if [ "$(id -u)" = "0" ]; then
+        as_owner="runuser -u postgres --"  # the server refuses to run as root
+    fi
+    if [ ! -f "$data/PG_VERSION" ]; then
+        rm -rf "$data" && mkdir -p "$data"
+        [ "$(id -u)" = "0" ] && chown postgres: "$data"
+        $as_owner "$bin/initdb" -D "$data" -U postgres --auth=trust >/dev/null
+    fi
+    $as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
+        -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+        start >/dev/null
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/apifirst"
+    _cleanup+=("$as_owner $bin/pg_ctl -D $data -m fast stop")
 }

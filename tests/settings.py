@@ -43,8 +43,21 @@ DATABASES = {
         "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
     }
 }
+if os.environ.get("DATABASE_URL"):  # the postgres tox env
+    import dj_database_url
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["TEST_CACHE_URL"],
+        }
+        if os.environ.get("TEST_CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 TEMPLATES = [
     {

@@ -211,7 +211,9 @@ def test_checks_run_through_manage_py_check():
 def test_w006_deploy_check_wants_a_shared_cache():
     from drf_apifirst.checks import check_shared_cache
 
-    [warning] = check_shared_cache()
+    locmem = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=locmem):
+        [warning] = check_shared_cache()
     assert warning.id == "drf_apifirst.W006"
     assert "LocMemCache" in warning.msg
     redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}

@@ -21,5 +21,7 @@ class TaskViewSet(ApiModelViewSet):
     serializer_class = TaskSerializer
     serializer_classes = {"v1": TaskV1Serializer, "v2": TaskSerializer}
     filterset_fields = ["project", "status"]
+    # ETag from `updated`: If-None-Match answers 304, a stale If-Match is a 412.
+    etag_field = "updated"
     ordering_fields = ["created", "title"]
     search_fields = ["title"]

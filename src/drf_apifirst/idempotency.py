@@ -96,14 +96,17 @@ class IdempotencyMixin:
         scope = self._idempotency_scope(request, key)
         fingerprint = hashlib.sha256(request.body).hexdigest()
         cache = _cache()
-        stored = cache.get(f"drf_apifirst:idem:{scope}")
-        if stored is not None:
-            if stored["fingerprint"] != fingerprint:
-                raise IdempotencyKeyMismatch()
-            raise ShortCircuit(_replay(stored))
+        record = f"drf_apifirst:idem:{scope}"
+        _replay_if_stored(cache.get(record), fingerprint)
         lock = f"drf_apifirst:idem-lock:{scope}"
         if not cache.add(lock, 1, apifirst_settings.IDEMPOTENCY_LOCK_SECONDS):
             raise IdempotencyKeyInUse()
+        # The first request may have finished between our read and our lock: read again.
+        try:
+            _replay_if_stored(cache.get(record), fingerprint)
+        except (ShortCircuit, IdempotencyKeyMismatch):
+            cache.delete(lock)
+            raise
         self.__dict__["_apifirst_idempotency"] = (scope, fingerprint, lock)
 
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
@@ -134,6 +137,14 @@ class IdempotencyMixin:
         finally:
             cache.delete(lock)
         return response
+
+
+def _replay_if_stored(stored: dict[str, Any] | None, fingerprint: str) -> None:
+    if stored is None:
+        return
+    if stored["fingerprint"] != fingerprint:
+        raise IdempotencyKeyMismatch()
+    raise ShortCircuit(_replay(stored))
 
 
 def _replay(stored: dict[str, Any]) -> HttpResponse:
