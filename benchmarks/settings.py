@@ -10,6 +10,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "rest_framework",
+    "rest_framework_api_key",
+    "knox",
     "drf_spectacular",
     "drf_apifirst",
     "benchmarks.benchapp",

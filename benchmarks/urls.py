@@ -125,6 +125,11 @@ class ArticleViewSet(ReadOnlyApiModelViewSet):
     serializer_class = ArticleSerializer
 
 
+class CachedArticleViewSet(ArticleViewSet):
+    cache_seconds = 60
+    cache_models = [Author]
+
+
 # The cursor-vs-offset run on a million rows.
 class RowSerializer(ApiModelSerializer):
     class Meta:
@@ -155,6 +160,7 @@ class RowOffsetViewSet(ReadOnlyApiModelViewSet):
 router = SimpleRouter()
 router.register("drf/articles", DrfArticleViewSet, basename="drf")
 router.register("apifirst/articles", ArticleViewSet, basename="apifirst")
+router.register("apifirst/cached-articles", CachedArticleViewSet, basename="apifirst-cached")
 router.register("apifirst/rows-cursor", RowCursorViewSet, basename="rows-cursor")
 router.register("apifirst/rows-offset", RowOffsetViewSet, basename="rows-offset")
 
