@@ -63,7 +63,7 @@ def test_every_documented_error_is_a_problem(schema):
 def test_statuses_follow_what_the_operation_can_do(schema):
     responses = lambda path, method: set(schema["paths"][path][method]["responses"])  # noqa: E731
     # The default throttles apply everywhere: 429 is documented everywhere.
-    assert responses("/api/tasks/", "get") == {"200", "400", "405", "406", "429", "500"}
+    assert responses("/api/tasks/", "get") == {"200", "400", "404", "405", "406", "429", "500"}
     assert responses("/api/tasks/", "post") == {"201", "400", "405", "406", "415", "429", "500"}
     assert responses("/api/tasks/{id}/", "get") == {"200", "404", "405", "406", "429", "500"}
     assert responses("/api/tasks/{id}/", "delete") == {"204", "404", "405", "406", "429", "500"}

@@ -308,8 +308,9 @@ class AutoSchema(openapi.AutoSchema):
             and issubclass(versioning, URLPathVersioning)
             and f"(?P<{versioning.version_param}>" in (self.path_regex or "")
         )
-        if path_versioned or any(p.get("in") == "path" for p in parameters):
-            statuses.append(404)
+        paged = self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
+        if path_versioned or paged or any(p.get("in") == "path" for p in parameters):
+            statuses.append(404)  # no such object or version, or a page past the end
         statuses += [405, 406]
         if "requestBody" in operation:
             statuses.append(415)
