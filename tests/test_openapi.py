@@ -103,6 +103,7 @@ def test_list_documents_pagination_filters_ordering_search_and_fields(schema):
     }
     assert params["fields"]["schema"] == {
         "type": "array",
+        "minItems": 1,
         "items": {"type": "string", "enum": ["id", "title"]},
     }
     assert params["fields"]["style"] == "form"

@@ -67,8 +67,9 @@ def test_malformed_page_parameters_are_400_problems(api_client, articles, params
     ]
 
 
-def test_page_past_the_end_is_a_404_problem(api_client, articles):
-    response = api_client.get("/api/articles/", {"page": 99})
+@pytest.mark.parametrize("page", [99, 2**31, 10**40])
+def test_page_past_the_end_is_a_404_problem(api_client, articles, page):
+    response = api_client.get("/api/articles/", {"page": page})
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"] == "Invalid page."

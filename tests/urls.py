@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/private/", views.PrivateView.as_view()),
     path("api/credit/", views.CreditView.as_view()),
     path("api/whoami/", views.WhoAmIView.as_view()),
+    path("api/broken-contract/", views.BrokenContractView.as_view()),
     path("api/plain/post-only/", views.plain_post_only),
     path("api/plain/boom/", views.plain_boom),
     path("html/boom/", views.plain_boom),

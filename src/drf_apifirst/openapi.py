@@ -118,7 +118,7 @@ def _names_parameter(name: str, choices: list[str], description: str) -> dict[st
         "description": description,
         "style": "form",
         "explode": False,
-        "schema": {"type": "array", "items": {"type": "string", "enum": choices}},
+        "schema": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": choices}},
     }
 
 

@@ -31,6 +31,8 @@ from drf_apifirst.settings import apifirst_settings
 __all__ = ["CursorPagination", "PageNumberPagination", "estimated_count", "link_header"]
 
 COUNT_MODES = ("exact", "none", "estimate")
+# Page numbers past this are no page at all (and would overflow a database's OFFSET).
+MAX_PAGE_NUMBER = 2**31 - 1
 
 
 def link_header(**links: str | None) -> str | None:
@@ -95,6 +97,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             number = 0
         if number < 1:
             raise InvalidParameters({self.page_query_param: [self.invalid_page_number_message]})
+        if number > MAX_PAGE_NUMBER:
+            raise NotFound(self.invalid_page_message)
         return number
 
     def paginate_queryset(  # type: ignore[override]
@@ -169,6 +173,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["maximum"] = MAX_PAGE_NUMBER
             if parameter["name"] == self.page_size_query_param:
                 parameter["description"] += " Larger values are capped to the maximum."
         return parameters

@@ -281,3 +281,17 @@ class CachedOwnedTaskViewSet(ReadOnlyApiModelViewSet):
     tenant_field = "owner"
     cache_seconds = {"list": 60}
     cache_public = True
+
+
+# --- A deliberately broken view: proves the contract run can fail ---
+from drf_spectacular.utils import extend_schema  # noqa: E402
+
+
+class BrokenContractView(APIView):
+    """Documents a 200 with a title; answers 202 with another field."""
+
+    permission_classes = []
+
+    @extend_schema(responses={200: ArticleListSerializer})
+    def get(self, request):
+        return Response({"id": 1, "undeclared": True}, status=202)

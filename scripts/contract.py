@@ -1,0 +1,161 @@
+"""Contract test: schemathesis, an independent client, against the example project.
+
+Serves example_project with gunicorn on a fresh SQLite database with the demo data, then
+runs schemathesis over each version's OpenAPI document — v1 with a demo token, v2 with a
+demo API key — with a fixed seed and a bounded number of examples. Exit status: non-zero
+when schemathesis finds any failure.
+
+    python scripts/contract.py [--max-examples N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT / "example_project"
+# The checks the contract holds to (schemathesis' names).
+CHECKS = ",".join(
+    (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+    )
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit("gunicorn exited early")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"{url} did not answer")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--max-examples", type=int, default=int(os.environ.get("CONTRACT_EXAMPLES", 15))
+    )
+    options = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="apifirst-contract-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "DEBUG": "0",
+        "SECRET_KEY": "contract-test-secret-key-long-enough-for-the-deploy-checks-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+    }
+    env.pop("REDIS_URL", None)  # one process's locmem is enough for a contract run
+    # Generous limits: the run must test the API, not its throttles.
+    env["APIFIRST_EXAMPLE_RELAXED_LIMITS"] = "1"
+    manage(env, "migrate", "--no-input", "-v", "0")
+    credentials = json.loads(manage(env, "seed_demo", "--json").strip().splitlines()[-1])
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-w",
+            "1",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=PROJECT,
+        env=env,
+    )
+    failures = 0
+    try:
+        wait_for(f"{base}/api/schema/", server)
+        login = urllib.request.Request(
+            f"{base}/api/auth/login/",
+            data=json.dumps(
+                {"username": credentials["username"], "password": credentials["password"]}
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        token = json.loads(urllib.request.urlopen(login).read())["token"]
+        runs = [
+            ("v1", f"Token {token}"),
+            ("v2", f"Api-Key {credentials['api_keys']['write']}"),
+        ]
+        for version, authorization in runs:
+            print(f"\n=== schemathesis: {version} ({authorization.split()[0]}) ===", flush=True)
+            result = subprocess.run(
+                [
+                    shutil.which("schemathesis") or "schemathesis",
+                    "--config-file",
+                    str(ROOT / "scripts" / "schemathesis.toml"),
+                    "run",
+                    f"{base}/api/schema/?format=json&version={version}",
+                    "--header",
+                    f"Authorization: {authorization}",
+                    "--checks",
+                    CHECKS,
+                    "--seed",
+                    "1",
+                    "--max-examples",
+                    str(options.max_examples),
+                    "--exclude-path-regex",
+                    "/api/auth/logout",  # would revoke the token under test
+                ],
+                cwd=workdir,
+                check=False,
+            )
+            failures += result.returncode != 0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"\ncontract: {2 - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
