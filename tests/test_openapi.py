@@ -187,3 +187,24 @@ def test_safe_retry_headers_and_statuses_are_documented(schema):
     assert key["required"] is True
     assert key["schema"] == {"type": "string", "maxLength": 255}
     assert {"409", "422"} <= set(create["responses"])
+
+
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/", "/api/docs/?version=v1"])
+def test_docs_pages_load_every_asset_from_this_server(live_server, page):
+    """No CDN: every script, stylesheet and icon the page names is served from here."""
+    import re
+    import urllib.request
+    from urllib.parse import urljoin, urlsplit
+
+    html = urllib.request.urlopen(live_server.url + page).read().decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assets += re.findall(r'"(/static/[^"]+)"', html)
+    assert any(a.endswith(".js") for a in assets), assets
+    for asset in set(assets):
+        if asset.startswith("?"):  # the version links of the page itself
+            continue
+        url = urljoin(live_server.url + page, asset)
+        assert urlsplit(url).netloc == urlsplit(live_server.url).netloc, f"external asset {url}"
+        with urllib.request.urlopen(url) as response:
+            assert response.status == 200, url
+            assert response.read(), url
