@@ -67,3 +67,9 @@ start_postgres() {
     export DATABASE_URL="postgres://postgres@127.0.0.1:$port/apifirst"
     _cleanup+=("$as_owner $bin/pg_ctl -D $data -m fast stop")
 }
+
+# Debian's Chromium for the browser env (Playwright drives it; nothing is downloaded).
+ensure_chromium() {
+    command -v chromium >/dev/null 2>&1 && return
+    _install chromium || echo "chromium is not installed: the browser env will fail."
+}

@@ -1,0 +1,114 @@
+"""Swagger UI in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+Serves the example project on loopback, opens /api/docs/, waits for the operations to
+render, checks the operation list and the version switch are there and that the browser
+asked nothing of any host but this one, and saves a screenshot under build/artifacts/.
+
+    python scripts/browser_check.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT / "example_project"
+ARTIFACTS = ROOT / "build" / "artifacts"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> int:
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        sys.exit("Debian's chromium is not installed (apt-get install chromium).")
+    workdir = Path(tempfile.mkdtemp(prefix="apifirst-browser-"))
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}", "DEBUG": "1"}
+    env.pop("REDIS_URL", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=PROJECT, env=env, check=True
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    failures = []
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/api/docs/", timeout=2)
+                break
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+        requested: list[str] = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(f"{base}/api/docs/", wait_until="networkidle")
+            page.wait_for_selector(".opblock", timeout=30_000)
+            operations = page.locator(".opblock").count()
+            versions = page.locator("#apifirst-versions").inner_text()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "swagger-ui.png"), full_page=False)
+            page.goto(f"{base}/api/docs/?version=v1", wait_until="networkidle")
+            page.wait_for_selector(".opblock", timeout=30_000)
+            deprecated = page.locator(".opblock-deprecated").count()
+            browser.close()
+        print(
+            f"{operations} operations rendered; version switch: {versions!r}; v1 deprecated: {deprecated}"
+        )
+        if operations < 5:
+            failures.append(f"only {operations} operations rendered")
+        if "v1" not in versions or "v2" not in versions:
+            failures.append(f"version switch lacks v1/v2: {versions!r}")
+        if deprecated == 0:
+            failures.append("v1's operations are not shown as deprecated")
+        foreign = sorted({u for u in requested if urlsplit(u).hostname not in ("127.0.0.1", None)})
+        foreign = [u for u in foreign if not u.startswith(("data:", "blob:"))]
+        if foreign:
+            failures.append(f"requests off loopback: {foreign}")
+        print(f"{len(requested)} requests, all to 127.0.0.1" if not foreign else "")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    for failure in failures:
+        print("FAILED:", failure)
+    print(f"browser: {0 if failures else 1} passed, {1 if failures else 0} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
