@@ -86,9 +86,8 @@ def main() -> int:
             page.wait_for_selector(".opblock", timeout=30_000)
             deprecated = page.locator(".opblock-deprecated").count()
             browser.close()
-        print(
-            f"{operations} operations rendered; version switch: {versions!r}; v1 deprecated: {deprecated}"
-        )
+        print(f"{operations} operations rendered; version switch: {versions!r}")
+        print(f"{deprecated} operations shown deprecated in v1")
         if operations < 5:
             failures.append(f"only {operations} operations rendered")
         if "v1" not in versions or "v2" not in versions:
