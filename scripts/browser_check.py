@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from _example_server import PROJECT, ROOT, free_port, wait_for
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT = ROOT / "example_project"
 ARTIFACTS = ROOT / "build" / "artifacts"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -36,12 +31,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def main() -> int:
@@ -65,12 +54,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     failures = []
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/api/docs/", timeout=2)
-                break
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
+        wait_for(f"{base}/api/docs/", server)
         requested: list[str] = []
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
