@@ -208,3 +208,9 @@ def test_docs_pages_load_every_asset_from_this_server(live_server, page):
         with urllib.request.urlopen(url) as response:
             assert response.status == 200, url
             assert response.read(), url
+
+
+def test_rate_limit_headers_are_documented(schema):
+    listing = schema["paths"]["/api/articles/"]["get"]["responses"]
+    assert {"RateLimit-Policy", "RateLimit"} <= set(listing["200"]["headers"])
+    assert {"RateLimit-Policy", "RateLimit"} <= set(listing["429"]["headers"])

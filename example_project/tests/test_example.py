@@ -237,3 +237,11 @@ def test_every_operation_documents_problem_errors():
                 for status in errors:
                     content = operation["responses"][status].get("content", {})
                     assert "application/problem+json" in content, f"{method} {path} {status}"
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_each_versions_document_is_valid_openapi(version):
+    from drf_spectacular.generators import SchemaGenerator
+    from openapi_spec_validator import validate
+
+    validate(SchemaGenerator(api_version=version).get_schema(request=None, public=True))

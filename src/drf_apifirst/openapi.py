@@ -74,6 +74,17 @@ LINK_HEADER = {
 }
 
 
+RATELIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": 'IETF RateLimit headers: each policy, e.g. `"user";q=1000;w=60`.',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'Requests left and seconds to the reset, e.g. `"user";r=998;t=41`.',
+        "schema": {"type": "string"},
+    },
+}
+
 ETAG_HEADER = {
     "description": "The representation's ETag, for If-None-Match and If-Match.",
     "schema": {"type": "string"},
@@ -146,6 +157,10 @@ class AutoSchema(openapi.AutoSchema):
         for status in self.get_problem_statuses(operation):
             responses.setdefault(str(status), self._problem_response(status))
         self._document_safe_retries(operation, responses)
+        if self.view.get_throttles():
+            for status, response in responses.items():
+                if status.startswith("2") or status == "429":
+                    response.setdefault("headers", {}).update(RATELIMIT_HEADERS)
         lifecycle = self._lifecycle()
         if lifecycle is not None and lifecycle.is_deprecated:
             if lifecycle.sunset is not None:
