@@ -137,3 +137,67 @@ def test_fifty_threads_with_one_key_create_one_row():
     assert statuses.count(201) >= 1
     assert set(statuses) <= {201, 409}
     assert len(statuses) == 50
+
+
+# --- the durable store: IDEMPOTENCY_STORE = "database" ---
+
+
+@pytest.fixture
+def database_store(settings):
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "IDEMPOTENCY_STORE": "database"}
+
+
+def test_database_store_replays_and_refuses_another_body(api_client, database_store):
+    from drf_apifirst.models import IdempotencyRecord
+
+    first = post(api_client, "/api/idempotent-tasks/", {"title": "Durable"}, key="db-1")
+    assert first.status_code == 201
+    record = IdempotencyRecord.objects.get()
+    assert record.status == 201
+    assert bytes(record.content) == first.content
+    from django.core.cache import cache
+
+    cache.clear()  # a cache flush does not forget it
+    again = post(api_client, "/api/idempotent-tasks/", {"title": "Durable"}, key="db-1")
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    other = post(api_client, "/api/idempotent-tasks/", {"title": "Else"}, key="db-1")
+    assert other.status_code == 422
+    assert Task.objects.count() == 1
+
+
+def test_database_store_does_not_keep_validation_failures(api_client, database_store):
+    from drf_apifirst.models import IdempotencyRecord
+
+    assert post(api_client, "/api/idempotent-tasks/", {"title": ""}, key="db-2").status_code == 400
+    assert not IdempotencyRecord.objects.exists()
+    assert (
+        post(api_client, "/api/idempotent-tasks/", {"title": "ok"}, key="db-2").status_code == 201
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_store_fifty_threads_one_row(database_store):
+    barrier = threading.Barrier(50)
+    statuses = []
+
+    def hit():
+        client = APIClient()
+        barrier.wait()
+        try:
+            statuses.append(
+                post(
+                    client, "/api/idempotent-tasks/", {"title": "DbBurst"}, key="db-burst"
+                ).status_code
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hit) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Task.objects.filter(title="DbBurst").count() == 1
+    assert set(statuses) <= {201, 409}
+    assert len(statuses) == 50

@@ -15,10 +15,13 @@ rate-limit refusals and server errors are not kept, so the client can fix and re
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from django.core.cache import caches
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from drf_apifirst.exceptions import Problem, ShortCircuit
@@ -67,8 +70,81 @@ class IdempotencyKeyInUse(Problem):
     title = _("Request in progress.")
 
 
-def _cache() -> Any:
-    return caches[apifirst_settings.IDEMPOTENCY_CACHE]
+class CacheStore:
+    """Kept responses in the Django cache; the lock is an atomic ``cache.add``."""
+
+    def __init__(self) -> None:
+        self.cache = caches[apifirst_settings.IDEMPOTENCY_CACHE]
+
+    def get(self, scope: str) -> dict[str, Any] | None:
+        stored: dict[str, Any] | None = self.cache.get(f"drf_apifirst:idem:{scope}")
+        return stored
+
+    def lock(self, scope: str) -> bool:
+        lock = f"drf_apifirst:idem-lock:{scope}"
+        return bool(self.cache.add(lock, 1, apifirst_settings.IDEMPOTENCY_LOCK_SECONDS))
+
+    def save(self, scope: str, record: dict[str, Any]) -> None:
+        self.cache.set(f"drf_apifirst:idem:{scope}", record, apifirst_settings.IDEMPOTENCY_TTL)
+
+    def release(self, scope: str) -> None:
+        self.cache.delete(f"drf_apifirst:idem-lock:{scope}")
+
+
+class DatabaseStore:
+    """Kept responses in the ``IdempotencyRecord`` table; the lock is the row itself,
+    inserted under a unique constraint. Outside ``ATOMIC_REQUESTS``, so other workers see
+    the lock at once."""
+
+    def get(self, scope: str) -> dict[str, Any] | None:
+        from drf_apifirst.models import IdempotencyRecord
+
+        row = (
+            IdempotencyRecord.objects.filter(scope=scope, expires__gt=timezone.now())
+            .exclude(status=None)
+            .first()
+        )
+        if row is None:
+            return None
+        return {
+            "fingerprint": row.fingerprint,
+            "status": row.status,
+            "headers": row.headers,
+            "content": bytes(row.content),
+        }
+
+    def lock(self, scope: str) -> bool:
+        from drf_apifirst.models import IdempotencyRecord
+
+        now = timezone.now()
+        # An expired record, or the lock of a worker that died, frees the key.
+        IdempotencyRecord.objects.filter(scope=scope, expires__lte=now).delete()
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(
+                    scope=scope,
+                    expires=now + timedelta(seconds=apifirst_settings.IDEMPOTENCY_LOCK_SECONDS),
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def save(self, scope: str, record: dict[str, Any]) -> None:
+        from drf_apifirst.models import IdempotencyRecord
+
+        IdempotencyRecord.objects.filter(scope=scope).update(
+            expires=timezone.now() + timedelta(seconds=apifirst_settings.IDEMPOTENCY_TTL),
+            **record,
+        )
+
+    def release(self, scope: str) -> None:
+        from drf_apifirst.models import IdempotencyRecord
+
+        IdempotencyRecord.objects.filter(scope=scope, status=None).delete()
+
+
+def _store() -> CacheStore | DatabaseStore:
+    return DatabaseStore() if apifirst_settings.IDEMPOTENCY_STORE == "database" else CacheStore()
 
 
 class IdempotencyMixin:
@@ -95,47 +171,40 @@ class IdempotencyMixin:
             raise IdempotencyKeyInvalid()
         scope = self._idempotency_scope(request, key)
         fingerprint = hashlib.sha256(request.body).hexdigest()
-        cache = _cache()
-        record = f"drf_apifirst:idem:{scope}"
-        _replay_if_stored(cache.get(record), fingerprint)
-        lock = f"drf_apifirst:idem-lock:{scope}"
-        if not cache.add(lock, 1, apifirst_settings.IDEMPOTENCY_LOCK_SECONDS):
+        store = _store()
+        _replay_if_stored(store.get(scope), fingerprint)
+        if not store.lock(scope):
             raise IdempotencyKeyInUse()
         # The first request may have finished between our read and our lock: read again.
         try:
-            _replay_if_stored(cache.get(record), fingerprint)
+            _replay_if_stored(store.get(scope), fingerprint)
         except (ShortCircuit, IdempotencyKeyMismatch):
-            cache.delete(lock)
+            store.release(scope)
             raise
-        self.__dict__["_apifirst_idempotency"] = (scope, fingerprint, lock)
+        self.__dict__["_apifirst_idempotency"] = (store, scope, fingerprint)
 
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         pending = self.__dict__.pop("_apifirst_idempotency", None)
         if pending is None:
             return response
-        scope, fingerprint, lock = pending
-        cache = _cache()
+        store, scope, fingerprint = pending
         try:
             if response.status_code < 500 and response.status_code not in _NOT_KEPT:
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()
-                cache.set(
-                    f"drf_apifirst:idem:{scope}",
+                kept = {n: response[n] for n in _KEPT_HEADERS if response.has_header(n)}
+                store.save(
+                    scope,
                     {
                         "fingerprint": fingerprint,
                         "status": response.status_code,
-                        "headers": {
-                            name: response[name]
-                            for name in _KEPT_HEADERS
-                            if response.has_header(name)
-                        },
+                        "headers": kept,
                         "content": response.content,
                     },
-                    apifirst_settings.IDEMPOTENCY_TTL,
                 )
         finally:
-            cache.delete(lock)
+            store.release(scope)
         return response
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey as _PackageAbstractAPIKey
 
-__all__ = ["APIKey", "AbstractAPIKey", "get_api_key_model"]
+__all__ = ["APIKey", "AbstractAPIKey", "IdempotencyRecord", "get_api_key_model"]
 
 # Fields a successor does not copy from the key it replaces.
 _NOT_COPIED = {"id", "prefix", "hashed_key", "created", "revoked", "last_used_at", "replaces"}
@@ -89,3 +89,25 @@ def get_api_key_model() -> Any:
     from drf_apifirst.settings import apifirst_settings
 
     return django_apps.get_model(apifirst_settings.API_KEY_MODEL, require_ready=False)
+
+
+class IdempotencyRecord(models.Model):
+    """A kept response for ``Idempotency-Key`` with ``IDEMPOTENCY_STORE = "database"``.
+
+    ``status`` is null while the first request runs (the row is the lock).
+    """
+
+    scope = models.CharField(max_length=64, unique=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    status = models.PositiveSmallIntegerField(null=True)
+    headers = models.JSONField(default=dict)
+    content = models.BinaryField(default=b"")
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+
+    def __str__(self) -> str:
+        return self.scope

@@ -157,6 +157,11 @@ OPTIONS: dict[str, Option] = {
     "IDEMPOTENCY_TTL": Option(86400, "a whole number of seconds, 0 or more", _is_seconds),
     # Seconds the in-flight lock of a key lives at most (a crashed worker frees it then).
     "IDEMPOTENCY_LOCK_SECONDS": Option(60, "a whole number from 1 up", _is_positive_int),
+    # Where kept responses live: "cache" (fast; Redis in production) or "database"
+    # (durable: survives a cache flush or restart).
+    "IDEMPOTENCY_STORE": Option(
+        "cache", "'cache' or 'database'", lambda v: v in ("cache", "database")
+    ),
     # The CACHES alias for idempotency records (Redis in production).
     "IDEMPOTENCY_CACHE": Option("default", "a CACHES alias", lambda v: isinstance(v, str)),
     # Largest page a client may ask for with ?page_size=; larger requests are capped.
