@@ -222,3 +222,9 @@ def test_swagger_ui_has_a_version_switch(api_client):
     redoc = api_client.get("/api/redoc/", {"version": "v1"})
     assert redoc.status_code == 200
     assert redoc.data["schema_url"] == "/api/schema/?version=v1"
+
+
+def test_unversioned_endpoints_are_not_deprecated_in_an_old_versions_document():
+    v1 = schema_for("v1")
+    assert "deprecated" not in v1["paths"]["/api/auth/login/"]["post"]
+    assert v1["paths"]["/api/v1/vtasks/"]["get"]["deprecated"] is True

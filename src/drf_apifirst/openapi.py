@@ -216,11 +216,22 @@ class AutoSchema(openapi.AutoSchema):
             del operation["parameters"]
 
     def _lifecycle(self) -> Any:
-        get_lifecycle = getattr(self.view, "get_lifecycle", None)
-        if get_lifecycle is not None:
-            return get_lifecycle()
+        """The endpoint's lifecycle, else its version's — but only for an operation whose
+        URL names the version (an unversioned path gets the default version at run time)."""
         from drf_apifirst.versioning import version_lifecycle
 
+        handler = getattr(self.view, getattr(self.view, "action", None) or "", None)
+        for target in (handler, type(self.view)):
+            lifecycle = getattr(target, "apifirst_lifecycle", None)
+            if lifecycle is not None:
+                return lifecycle
+        versioning = getattr(self.view, "versioning_class", None)
+        if (
+            isinstance(versioning, type)
+            and issubclass(versioning, URLPathVersioning)
+            and f"(?P<{versioning.version_param}>" not in (self.path_regex or "")
+        ):
+            return None
         return version_lifecycle(getattr(self.view.request, "version", None))
 
     def is_deprecated(self) -> bool:
