@@ -61,10 +61,13 @@ start_postgres() {
         [ "$(id -u)" = "0" ] && chown postgres: "$data"
         $as_owner "$bin/initdb" -D "$data" -U postgres --auth=trust >/dev/null
     fi
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/apifirst"
+    if $as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        return  # left running by an earlier run: use it, leave it
+    fi
     $as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
         -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
         start >/dev/null
-    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/apifirst"
     _cleanup+=("$as_owner $bin/pg_ctl -D $data -m fast stop")
 }
 
