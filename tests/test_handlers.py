@@ -290,3 +290,19 @@ def test_debug_shows_exception_and_traceback(quiet_client):
 def test_type_is_about_blank_without_a_docs_url(api_client):
     response = api_client.get("/api/denied/")
     assert response.json()["type"] == "about:blank"
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_is_a_413_problem(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = api_client.post("/api/tasks/", {"title": "x" * 500}, format="json")
+    assert_problem(response, status=413, code="request_too_large")
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_with_an_idempotency_key_is_a_413_problem(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = api_client.post(
+        "/api/idempotent-tasks/", {"title": "x" * 500}, format="json", HTTP_IDEMPOTENCY_KEY="big"
+    )
+    assert_problem(response, status=413, code="request_too_large")

@@ -19,7 +19,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 
-__all__ = ["RESERVED_MEMBERS", "InvalidParameters", "Problem", "ServerError", "ShortCircuit"]
+__all__ = [
+    "RESERVED_MEMBERS",
+    "BadRequest",
+    "InvalidParameters",
+    "Problem",
+    "RequestTooLarge",
+    "ServerError",
+    "ShortCircuit",
+]
 
 # Members the library writes; extension members may not replace them.
 RESERVED_MEMBERS = frozenset(
@@ -53,6 +61,17 @@ class InvalidParameters(ValidationError):
     """
 
     default_detail = _("Invalid query parameters.")
+
+
+class BadRequest(Problem):
+    """A request Django refused as suspicious (a bad Host, a malformed header ...)."""
+
+
+class RequestTooLarge(Problem):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE  # type: ignore[assignment]
+    default_code = "request_too_large"
+    default_detail = _("The request body is larger than this server accepts.")
+    title = _("Request body too large.")
 
 
 class ServerError(APIException):

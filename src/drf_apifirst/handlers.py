@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.log import log_response
@@ -20,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
-from drf_apifirst.exceptions import ServerError, ShortCircuit
+from drf_apifirst.exceptions import BadRequest, RequestTooLarge, ServerError, ShortCircuit
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE, problem_from_exception
 
 __all__ = ["exception_handler"]
@@ -36,6 +37,12 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     if isinstance(exc, DjangoValidationError):
         # e.g. from Model.full_clean() in a service function.
         return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        # Django answers these 400 without details; so do we (they are logged by Django's
+        # security loggers where raised).
+        return BadRequest()
     return None
 
 
