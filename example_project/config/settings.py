@@ -128,6 +128,8 @@ DRF_APIFIRST = {
         "v2": {},
     },
     "DEFAULT_VERSION": "v2",
+    # /healthz and /readyz answer problems too.
+    "API_PREFIXES": ["/api/", "/healthz", "/readyz"],
     "ERROR_TYPE_BASE_URL": os.environ.get(
         "ERROR_TYPE_BASE_URL", "https://tracker.example.com/docs/errors/"
     ),

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
+from tracker.health import LivenessView, ReadinessView
 from tracker.views import ProjectViewSet, TaskViewSet
 
 router = SimpleRouter()
@@ -10,6 +11,8 @@ router.register("tasks", TaskViewSet)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", LivenessView.as_view(), name="healthz"),
+    path("readyz", ReadinessView.as_view(), name="readyz"),
     path("api/", include("drf_apifirst.urls")),
     re_path(r"^api/(?P<version>v[0-9]+)/", include(router.urls)),
 ]

@@ -245,3 +245,32 @@ def test_each_versions_document_is_valid_openapi(version):
     from openapi_spec_validator import validate
 
     validate(SchemaGenerator(api_version=version).get_schema(request=None, public=True))
+
+
+def test_liveness(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readiness_checks_the_database_and_the_cache(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+
+
+@pytest.mark.django_db
+def test_readiness_is_a_503_problem_when_the_cache_is_down(client, monkeypatch):
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(cache, "set", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "not_ready"
+    assert body["checks"] == {"database": "ok", "cache": "down: ConnectionError"}
