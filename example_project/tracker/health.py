@@ -40,7 +40,7 @@ def _database() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:
+    except Exception as exc:  # any failure at all means not ready
         return f"down: {type(exc).__name__}"
     return "ok"
 
@@ -51,7 +51,7 @@ def _cache() -> str:
         cache.set(key, "1", 5)
         ok = cache.get(key) == "1"
         cache.delete(key)
-    except Exception as exc:
+    except Exception as exc:  # any failure at all means not ready
         return f"down: {type(exc).__name__}"
     return "ok" if ok else "down: value not kept"
 
