@@ -22,6 +22,7 @@ from drf_apifirst.throttling import ratelimit_headers
 from drf_apifirst.versioning import (
     Lifecycle,
     VersionSunset,
+    endpoint_lifecycle,
     lifecycle_headers,
     version_lifecycle,
 )
@@ -292,12 +293,8 @@ class VersionLifecycleMixin:
 
     def get_lifecycle(self) -> Lifecycle | None:
         """The endpoint's own lifecycle (action, then viewset), else its version's."""
-        handler = getattr(self, getattr(self, "action", None) or "", None)
-        for target in (handler, type(self)):
-            lifecycle = getattr(target, "apifirst_lifecycle", None)
-            if lifecycle is not None:
-                return lifecycle
-        return version_lifecycle(getattr(self.request, "version", None))  # type: ignore[attr-defined]
+        version = getattr(self.request, "version", None)  # type: ignore[attr-defined]
+        return endpoint_lifecycle(self) or version_lifecycle(version)
 
     def determine_version(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         version, scheme = super().determine_version(request, *args, **kwargs)  # type: ignore[misc]

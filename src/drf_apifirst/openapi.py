@@ -218,13 +218,11 @@ class AutoSchema(openapi.AutoSchema):
     def _lifecycle(self) -> Any:
         """The endpoint's lifecycle, else its version's — but only for an operation whose
         URL names the version (an unversioned path gets the default version at run time)."""
-        from drf_apifirst.versioning import version_lifecycle
+        from drf_apifirst.versioning import endpoint_lifecycle, version_lifecycle
 
-        handler = getattr(self.view, getattr(self.view, "action", None) or "", None)
-        for target in (handler, type(self.view)):
-            lifecycle = getattr(target, "apifirst_lifecycle", None)
-            if lifecycle is not None:
-                return lifecycle
+        lifecycle = endpoint_lifecycle(self.view)
+        if lifecycle is not None:
+            return lifecycle
         versioning = getattr(self.view, "versioning_class", None)
         if (
             isinstance(versioning, type)

@@ -41,6 +41,7 @@ __all__ = [
     "UnknownVersion",
     "VersionSunset",
     "deprecate",
+    "endpoint_lifecycle",
     "lifecycle_headers",
     "parse_moment",
     "version_lifecycle",
@@ -99,6 +100,16 @@ def version_lifecycle(version: str | None) -> Lifecycle | None:
         return None
     config = apifirst_settings.VERSIONS.get(version)
     return Lifecycle.from_config(config) if config else None
+
+
+def endpoint_lifecycle(view: Any) -> Lifecycle | None:
+    """The lifecycle ``@deprecate`` put on the view's action, else on the view class."""
+    handler = getattr(view, getattr(view, "action", None) or "", None)
+    for target in (handler, type(view)):
+        lifecycle = getattr(target, "apifirst_lifecycle", None)
+        if lifecycle is not None:
+            return lifecycle
+    return None
 
 
 def lifecycle_headers(lifecycle: Lifecycle) -> dict[str, str]:
