@@ -1,12 +1,14 @@
 """Request ids and problems for what DRF never sees (drf_apifirst.middleware)."""
 
+import io
+import json
 import logging
 import re
 
 import pytest
 from django.test import override_settings
 
-from drf_apifirst.logging import RequestIdFilter
+from drf_apifirst.logging import JsonFormatter, RequestIdFilter
 
 PROBLEM = "application/problem+json"
 
@@ -107,6 +109,40 @@ def test_plain_django_view_crashing_under_the_prefix_is_a_500_problem(client):
     body = response.json()
     assert body["code"] == "server_error"
     assert "plain view failed" not in response.content.decode()
+
+
+def test_json_formatter_writes_one_line_per_record_with_the_request_id(client):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    client.raise_request_exception = False
+    try:
+        response = client.get("/api/plain/boom/", HTTP_X_REQUEST_ID="trace-42")
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1  # the traceback is inside the JSON object, not on extra lines
+    entry = json.loads(lines[0])
+    assert response["X-Request-ID"] == "trace-42"
+    assert entry["request_id"] == "trace-42"
+    assert entry["level"] == "ERROR"
+    assert entry["logger"] == "django.request"
+    assert entry["message"].startswith("Internal Server Error: /api/plain/boom/")
+    assert "plain view failed" in entry["exception"]
+    assert entry["status_code"] == 500  # Django's extra= fields are kept
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", entry["time"])
+
+
+def test_json_formatter_writes_values_json_cannot_hold_as_text():
+    record = logging.LogRecord("app", logging.INFO, __file__, 1, "saved %s", ("x",), None)
+    record.when = object()
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "saved x"
+    assert entry["when"].startswith("<object object")
+    assert entry["request_id"] is None
 
 
 def test_plain_django_view_crashing_outside_the_prefix_keeps_django_html(client):

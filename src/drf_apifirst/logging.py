@@ -5,15 +5,28 @@ LOGGING = {
     "handlers": {"console": {..., "filters": ["request_id"]}},
     "formatters": {"plain": {"format": "%(levelname)s [%(request_id)s] %(message)s"}},
 }
+
+In production, ``JsonFormatter`` writes one JSON object per line for log collectors:
+``"formatters": {"json": {"()": "drf_apifirst.logging.JsonFormatter"}}``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import datetime, timezone
+from typing import Any
 
 from drf_apifirst.request_id import get_request_id
 
-__all__ = ["RequestIdFilter"]
+__all__ = ["JsonFormatter", "RequestIdFilter"]
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "request_id",
+}
 
 
 class RequestIdFilter(logging.Filter):
@@ -23,3 +36,28 @@ class RequestIdFilter(logging.Filter):
         if not getattr(record, "request_id", None):
             record.request_id = get_request_id() or "-"
         return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ``time`` (UTC, ISO 8601), ``level``, ``logger``,
+    ``message``, ``request_id``, the ``extra=`` fields, and ``exception`` (the formatted
+    traceback) when there is one. Values JSON cannot hold are written with ``str()``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or get_request_id(),
+        }
+        for name, value in vars(record).items():
+            if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
+                entry.setdefault(name, value)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)

@@ -123,4 +123,9 @@ class ProblemMiddleware(_Middleware):
             instance=request.path,
         )
         headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
-        return problem_response(body, headers)
+        problem = problem_response(body, headers)
+        # Django logs an error response once; the one it already logged (a 500 with its
+        # traceback, a 404) must not be logged again, without its request id, on the way out.
+        if getattr(response, "_has_been_logged", False):
+            problem._has_been_logged = True  # type: ignore[attr-defined]
+        return problem
