@@ -136,6 +136,24 @@ def test_json_formatter_writes_one_line_per_record_with_the_request_id(client):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", entry["time"])
 
 
+@pytest.mark.django_db
+def test_client_errors_django_logs_after_the_middleware_carry_the_request_id(api_client):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        response = api_client.get("/api/tasks/", HTTP_AUTHORIZATION="Token nope")
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 401
+    [entry] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert entry["level"] == "WARNING"
+    assert entry["request_id"] == response["X-Request-ID"]
+
+
 def test_json_formatter_writes_values_json_cannot_hold_as_text():
     record = logging.LogRecord("app", logging.INFO, __file__, 1, "saved %s", ("x",), None)
     record.when = object()

@@ -34,7 +34,12 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", None):
-            record.request_id = get_request_id() or "-"
+            # Django logs 4xx/5xx responses after the middleware chain has returned (the
+            # id is no longer current), passing the request: read the id from it.
+            request = getattr(record, "request", None)
+            record.request_id = (
+                get_request_id() or getattr(request, "request_id", None) or "-"
+            )
         return True
 
 
@@ -51,7 +56,9 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or get_request_id(),
+            "request_id": getattr(record, "request_id", None)
+            or get_request_id()
+            or getattr(getattr(record, "request", None), "request_id", None),
         }
         for name, value in vars(record).items():
             if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
