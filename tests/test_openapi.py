@@ -214,3 +214,15 @@ def test_rate_limit_headers_are_documented(schema):
     listing = schema["paths"]["/api/articles/"]["get"]["responses"]
     assert {"RateLimit-Policy", "RateLimit"} <= set(listing["200"]["headers"])
     assert {"RateLimit-Policy", "RateLimit"} <= set(listing["429"]["headers"])
+
+
+def test_action_problems_are_documented_with_their_codes(schema):
+    archive = schema["paths"]["/api/owned-tasks/{id}/archive/"]["post"]
+    conflict = archive["responses"]["409"]
+    assert conflict["content"]["application/problem+json"]["schema"] == PROBLEM_REF
+    assert conflict["description"] == (
+        "Conflict (`already_archived`: The task is archived already.)"
+    )
+    # Only the action that raises it documents it.
+    update = schema["paths"]["/api/owned-tasks/{id}/"]["put"]
+    assert "409" not in update["responses"]

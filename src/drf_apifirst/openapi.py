@@ -156,6 +156,9 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation.setdefault("responses", {})
         for status in self.get_problem_statuses(operation):
             responses.setdefault(str(status), self._problem_response(status))
+        for problem in self._action_problems():
+            response = responses[str(problem.status_code)]
+            response["description"] += f" (`{problem.default_code}`: {problem.default_detail})"
         self._document_safe_retries(operation, responses)
         if self.view.get_throttles():
             for status, response in responses.items():
@@ -341,7 +344,14 @@ class AutoSchema(openapi.AutoSchema):
         if self.view.get_throttles():
             statuses.append(429)
         statuses.append(500)
-        return statuses
+        statuses += [problem.status_code for problem in self._action_problems()]
+        return sorted(set(statuses))
+
+    def _action_problems(self) -> list[Any]:
+        """``action_problems = {"destroy": [LastAdmin]}`` on a view: the business-rule
+        problems an action raises, documented under their status with their codes."""
+        problems = getattr(self.view, "action_problems", None) or {}
+        return list(problems.get(getattr(self.view, "action", None), ()))
 
     def _problem_response(self, status: int) -> dict[str, Any]:
         response = OpenApiResponse(

@@ -167,6 +167,13 @@ class OwnedTaskSerializer(ApiModelSerializer):
         read_only_fields = ["owner"]
 
 
+class AlreadyArchived(Problem):
+    status_code = 409
+    default_code = "already_archived"
+    default_detail = "The task is archived already."
+    title = "Already archived."
+
+
 class OwnedTaskViewSet(ApiModelViewSet):
     queryset = Task.objects.all()
     serializer_class = OwnedTaskSerializer
@@ -177,9 +184,13 @@ class OwnedTaskViewSet(ApiModelViewSet):
     tenant_field = "owner"
     throttle_scope = "tasks"
 
+    action_problems = {"archive": [AlreadyArchived]}
+
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
         task = self.get_object()
+        if task.done:
+            raise AlreadyArchived()
         task.done = True
         task.save(update_fields=["done"])
         return Response({"archived": task.pk})
