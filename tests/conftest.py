@@ -68,13 +68,3 @@ def articles(db):
         article.tags.set(tags[: i % 4])
         created.append(article)
     return created
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    """Rate-limit windows start at a fixed time, so a test never straddles two."""
-    from drf_apifirst.throttling import RateThrottle
-
-    now = [1_800_000_000.0]
-    monkeypatch.setattr(RateThrottle, "timer", staticmethod(lambda: now[0]))
-    return now

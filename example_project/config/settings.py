@@ -128,6 +128,11 @@ DRF_APIFIRST = {
         "v2": {},
     },
     "DEFAULT_VERSION": "v2",
+    # Integrations' keys belong to an organization; a request acts for one organization,
+    # and members get fewer scopes than admins (tracker/tenancy.py).
+    "API_KEY_MODEL": "tracker.OrganizationAPIKey",
+    "TENANT_RESOLVER": "tracker.tenancy.request_organization",
+    "USER_SCOPES": "tracker.tenancy.membership_scopes",
     # /healthz and /readyz answer problems too.
     "API_PREFIXES": ["/api/", "/healthz", "/readyz"],
     "ERROR_TYPE_BASE_URL": os.environ.get(
@@ -135,22 +140,31 @@ DRF_APIFIRST = {
     ),
 }
 
+# JSON lines (one object per record, with the request id) in production, text in
+# development; LOG_FORMAT=json|text overrides.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "drf_apifirst.logging.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "drf_apifirst.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         }
     },
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Request bodies over 256 KiB are refused with a 413 problem (OWASP API4).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -3,11 +3,22 @@ from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from tracker.health import LivenessView, ReadinessView
-from tracker.views import ProjectViewSet, TaskViewSet
+from tracker.views import (
+    APIKeyViewSet,
+    CommentViewSet,
+    LabelViewSet,
+    MemberViewSet,
+    ProjectViewSet,
+    TaskViewSet,
+)
 
 router = SimpleRouter()
 router.register("projects", ProjectViewSet)
 router.register("tasks", TaskViewSet)
+router.register("labels", LabelViewSet)
+router.register("comments", CommentViewSet)
+router.register("members", MemberViewSet)
+router.register("api-keys", APIKeyViewSet)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

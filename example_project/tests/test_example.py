@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from drf_apifirst.models import APIKey
-from tracker.models import Project, Task
+from tracker.models import Membership, Organization, OrganizationAPIKey, Project, Task
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,9 +24,15 @@ def test_seed_demo_is_idempotent_and_prints_credentials(capsys):
     assert credentials["username"] == "demo"
     assert credentials["password"] == "demo-password"
     assert set(credentials["api_keys"]) == {"read", "write"}
-    assert APIKey.objects.filter(name__startswith="demo-").count() == 2
-    assert Project.objects.count() == 2
-    assert Task.objects.count() == 6
+    acme = Organization.objects.get(slug="acme")
+    assert set(OrganizationAPIKey.objects.values_list("owner", "name")) == {
+        (acme.pk, "demo-read"),
+        (acme.pk, "demo-write"),
+    }
+    assert Organization.objects.count() == 2
+    assert Membership.objects.filter(role="admin").count() == 2
+    assert Project.objects.count() == 4
+    assert Task.objects.count() == 12
 
 
 def demo_credentials(capsys):
@@ -53,10 +58,10 @@ def test_tasks_are_listed_with_the_demo_token(client, capsys):
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 4
-    assert body["results"][0]["project"]["name"] == "Demo project 1"
+    assert body["results"][0]["project"]["name"] == "Acme project 1"
     assert [task["title"] for task in body["results"]] == [
-        "Task 1 of Demo project 1",
-        "Task 2 of Demo project 1",
+        "Task 1 of Acme project 1",
+        "Task 2 of Acme project 1",
     ]
     assert response["X-Request-ID"]
     assert response["RateLimit-Policy"] == '"user";q=1000;w=60'

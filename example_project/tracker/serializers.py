@@ -1,14 +1,45 @@
+"""What the API shows and accepts; business rules live in ``tracker.services``.
+
+Read-only on every resource: ids, timestamps, the organization (it comes from the
+credentials) and who created or wrote a row. Writable relations accept only rows of the
+caller's organization (``Meta.tenant_lookups``); another organization's id is "does not
+exist", exactly like an id nobody has.
+"""
+
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from drf_apifirst.serializers import ApiModelSerializer
-from tracker.models import Project, Task
+from tracker.models import Comment, Label, Membership, OrganizationAPIKey, Project, Task
+from tracker.services import INTEGRATION_SCOPES
 
 
 class ProjectSerializer(ApiModelSerializer):
     class Meta:
         model = Project
-        fields = ["id", "name", "created"]
+        fields = ["id", "name", "webhook_url", "created"]
+
+
+class LabelSerializer(ApiModelSerializer):
+    class Meta:
+        model = Label
+        fields = ["id", "name"]
+
+    def validate_name(self, value: str) -> str:
+        tenant = self.context.get("tenant")
+        taken = Label.objects.filter(organization=tenant, name__iexact=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError("A label with this name exists.", code="unique")
+        return value
+
+
+class UserSerializer(ApiModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username"]
 
 
 class TaskSerializer(ApiModelSerializer):
@@ -16,9 +47,29 @@ class TaskSerializer(ApiModelSerializer):
 
     class Meta:
         model = Task
-        fields = ["id", "project", "title", "status", "created"]
-        read_only_fields = ["created"]
-        expandable_fields = {"project": ProjectSerializer}
+        fields = [
+            "id",
+            "project",
+            "title",
+            "status",
+            "assignee",
+            "labels",
+            "due",
+            "created_by",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["created_by", "created", "updated"]
+        expandable_fields = {
+            "project": ProjectSerializer,
+            "assignee": UserSerializer,
+            "labels": (LabelSerializer, {"many": True}),
+        }
+        tenant_lookups = {
+            "project": "organization",
+            "labels": "organization",
+            "assignee": "memberships__organization",
+        }
 
 
 @extend_schema_field(serializers.BooleanField())
@@ -37,7 +88,7 @@ class DoneField(serializers.Field):
 
 
 class TaskV1Serializer(ApiModelSerializer):
-    """v1 (deprecated): ``done`` is a boolean."""
+    """v1 (deprecated): ``done`` is a boolean; no assignee, labels or due date."""
 
     done = DoneField(required=False)
 
@@ -46,3 +97,75 @@ class TaskV1Serializer(ApiModelSerializer):
         fields = ["id", "project", "title", "done", "created"]
         read_only_fields = ["created"]
         expandable_fields = {"project": ProjectSerializer}
+        tenant_lookups = {"project": "organization"}
+
+
+class CommentSerializer(ApiModelSerializer):
+    class Meta:
+        model = Comment
+        fields = ["id", "task", "author", "body", "created"]
+        read_only_fields = ["author", "created"]
+        expandable_fields = {"author": UserSerializer}
+        tenant_lookups = {"task": "project__organization"}
+
+
+class MemberSerializer(ApiModelSerializer):
+    """A membership: ``username`` picks the user when it is created; then only
+    ``role`` changes."""
+
+    username = serializers.SlugRelatedField(
+        source="user", slug_field="username", queryset=get_user_model().objects.all()
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "role", "created"]
+        read_only_fields = ["created"]
+
+
+class MemberRoleSerializer(MemberSerializer):
+    class Meta(MemberSerializer.Meta):
+        read_only_fields = ["username", "created"]
+
+
+class APIKeySerializer(ApiModelSerializer):
+    """An integration's API key. Its secret is never shown again after creation."""
+
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=INTEGRATION_SCOPES), allow_empty=False
+    )
+
+    class Meta:
+        model = OrganizationAPIKey
+        # Not ``id``: it embeds the key's hash. A key is named by its ``prefix``.
+        fields = ["prefix", "name", "scopes", "expiry_date", "created", "revoked", "last_used_at"]
+        read_only_fields = ["prefix", "created", "revoked", "last_used_at"]
+
+
+class APIKeyCreatedSerializer(APIKeySerializer):
+    key = serializers.CharField(
+        source="plaintext_key", read_only=True, help_text="The secret; shown this once."
+    )
+
+    class Meta(APIKeySerializer.Meta):
+        fields = [*APIKeySerializer.Meta.fields, "key"]
+
+
+class CommitSerializer(serializers.Serializer):
+    id = serializers.RegexField(r"^[0-9a-f]{7,64}$", help_text="The commit's hash.")
+    message = serializers.CharField(max_length=10_000, trim_whitespace=False)
+    url = serializers.URLField(required=False, max_length=2_000)
+
+
+class CommitsSerializer(serializers.Serializer):
+    """A push, relayed by an integration: ``closes #12`` in a message closes task 12."""
+
+    commits = serializers.ListField(child=CommitSerializer(), max_length=100)
+
+
+class CommitsResultSerializer(serializers.Serializer):
+    closed = serializers.ListField(child=serializers.IntegerField())
+    ignored = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Referenced task numbers that are not open tasks of this project.",
+    )

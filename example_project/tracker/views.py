@@ -1,27 +1,234 @@
-from drf_apifirst.viewsets import ApiModelViewSet
-from tracker.models import Project, Task
-from tracker.serializers import ProjectSerializer, TaskSerializer, TaskV1Serializer
+"""The API: one viewset per resource, on the library's base classes.
+
+Every viewset is scoped to the caller's organization (``tenant_field``) and guarded by
+scopes (``scopes``; ``:admin`` scopes are for organization admins only, see
+``tracker.tenancy``). Views parse and answer; ``tracker.services`` decides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from drf_apifirst.tenancy import get_tenant
+from drf_apifirst.viewsets import ApiGenericViewSet, ApiModelViewSet
+from tracker import services
+from tracker.models import Comment, Label, Membership, OrganizationAPIKey, Project, Task
+from tracker.serializers import (
+    APIKeyCreatedSerializer,
+    APIKeySerializer,
+    CommentSerializer,
+    CommitsResultSerializer,
+    CommitsSerializer,
+    LabelSerializer,
+    MemberRoleSerializer,
+    MemberSerializer,
+    ProjectSerializer,
+    TaskSerializer,
+    TaskV1Serializer,
+)
+
+
+def _author(request: Any) -> Any:
+    """The user behind a request, or None for an integration's API key."""
+    return request.user if isinstance(request.user, get_user_model()) else None
 
 
 class ProjectViewSet(ApiModelViewSet):
-    """Projects group tasks."""
+    """Projects group tasks. Only admins delete them."""
 
     queryset = Project.objects.all()
+    tenant_field = "organization"
     scopes = "projects"
+    action_scopes = {"destroy": "projects:admin", "commits": "tasks:write"}
     serializer_class = ProjectSerializer
     ordering_fields = ["name", "created"]
     search_fields = ["name"]
 
+    @extend_schema(request=CommitsSerializer, responses=CommitsResultSerializer)
+    @action(detail=True, methods=["post"])
+    def commits(self, request, *args, **kwargs):
+        """A push relayed by an integration: ``closes #12`` (or fixes, resolves) in a
+        commit message closes task 12 of this project; other numbers are ignored."""
+        project = self.get_object()
+        serializer = CommitsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        closed, ignored = services.close_tasks_from_commits(
+            project, serializer.validated_data["commits"]
+        )
+        return Response(CommitsResultSerializer({"closed": closed, "ignored": ignored}).data)
+
+
+class LabelViewSet(ApiModelViewSet):
+    """Labels of the organization's tasks; names are unique (case-insensitively)."""
+
+    queryset = Label.objects.all()
+    tenant_field = "organization"
+    scopes = "labels"
+    serializer_class = LabelSerializer
+    ordering_fields = ["name"]
+    search_fields = ["name"]
+
+
+def _of_tenant(model, lookup):
+    """A filter's choices: the rows of the request's organization. Another
+    organization's id is then "not a valid choice", like an id nobody has."""
+
+    def queryset(request):
+        tenant = get_tenant(request) if request is not None else None
+        return model.objects.filter(**{lookup: tenant}) if tenant else model.objects.none()
+
+    return queryset
+
+
+class TaskFilter(django_filters.FilterSet):
+    project = django_filters.ModelChoiceFilter(queryset=_of_tenant(Project, "organization"))
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=_of_tenant(get_user_model(), "memberships__organization")
+    )
+    label = django_filters.CharFilter(field_name="labels__name", lookup_expr="iexact")
+    due_before = django_filters.DateFilter(field_name="due", lookup_expr="lte")
+    due_after = django_filters.DateFilter(field_name="due", lookup_expr="gte")
+
+    class Meta:
+        model = Task
+        fields = ["project", "status", "assignee"]
+
+
+class CommentFilter(django_filters.FilterSet):
+    task = django_filters.ModelChoiceFilter(queryset=_of_tenant(Task, "project__organization"))
+
+    class Meta:
+        model = Comment
+        fields = ["task"]
+
 
 class TaskViewSet(ApiModelViewSet):
-    """Tasks: filter by project or status, order by created or title, search titles."""
+    """Tasks: filter by project, status, assignee, label or due date; order by created,
+    due or title; search titles. v1 (deprecated) shows ``done`` instead of ``status``."""
 
     queryset = Task.objects.all()
+    tenant_field = "project__organization"
     scopes = "tasks"
     serializer_class = TaskSerializer
     serializer_classes = {"v1": TaskV1Serializer, "v2": TaskSerializer}
-    filterset_fields = ["project", "status"]
+    filterset_class = TaskFilter
     # ETag from `updated`: If-None-Match answers 304, a stale If-Match is a 412.
     etag_field = "updated"
-    ordering_fields = ["created", "title"]
+    ordering_fields = ["created", "due", "title"]
     search_fields = ["title"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.query_params.get("label") is not None:
+            queryset = queryset.distinct()
+        return queryset
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=_author(self.request))
+        services.task_changed(serializer.instance, "task.created")
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        services.task_changed(serializer.instance, "task.updated")
+
+
+class CommentViewSet(ApiModelViewSet):
+    """Comments on tasks (filter by ``task``). The author is whoever posts it."""
+
+    queryset = Comment.objects.all()
+    tenant_field = "task__project__organization"
+    scopes = "comments"
+    serializer_class = CommentSerializer
+    filterset_class = CommentFilter
+    ordering_fields = ["created"]
+
+    def perform_create(self, serializer):
+        serializer.save(author=_author(self.request))
+
+
+class MemberViewSet(
+    ApiGenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    """The organization's members. Everyone may list them; admins add, re-role and
+    remove them, and the last admin cannot leave."""
+
+    queryset = Membership.objects.select_related("user")
+    auth = ("token", "session")
+    tenant_field = "organization"
+    scopes = "members"
+    action_scopes = {
+        "create": "members:admin",
+        "update": "members:admin",
+        "partial_update": "members:admin",
+        "destroy": "members:admin",
+    }
+    serializer_class = MemberSerializer
+    serializer_classes = {"update": MemberRoleSerializer, "partial_update": MemberRoleSerializer}
+    action_problems = {
+        "create": [services.AlreadyMember],
+        "update": [services.LastAdmin],
+        "partial_update": [services.LastAdmin],
+        "destroy": [services.LastAdmin],
+    }
+    filterset_fields = ["role"]
+    ordering_fields = ["created"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.add_member(
+            self.get_tenant(), user=data["user"], role=data.get("role", Membership.Role.MEMBER)
+        )
+
+    def perform_update(self, serializer):
+        role = serializer.validated_data.get("role", serializer.instance.role)
+        serializer.instance = services.change_role(serializer.instance, role)
+        self._apifirst_written = serializer.instance  # the ETag of the new state
+
+    def perform_destroy(self, instance):
+        services.remove_member(instance)
+
+
+class APIKeyViewSet(
+    ApiGenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    """The organization's integration keys (admins only). The secret is in the create
+    response only; DELETE revokes a key (it stays listed, ``revoked: true``)."""
+
+    queryset = OrganizationAPIKey.objects.all()
+    lookup_field = "prefix"
+    auth = ("token", "session")
+    tenant_field = "owner"
+    scopes = "api_keys"
+    action_scopes = dict.fromkeys(["list", "retrieve", "create", "destroy"], "api_keys:admin")
+    serializer_class = APIKeySerializer
+    serializer_classes = {"create": APIKeyCreatedSerializer}
+    filterset_fields = ["revoked"]
+    ordering_fields = ["created", "name"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.create_integration_key(
+            self.get_tenant(),
+            name=data["name"],
+            scopes=data["scopes"],
+            expiry_date=data.get("expiry_date"),
+        )
+
+    def perform_destroy(self, instance):
+        instance.revoke()

@@ -37,9 +37,7 @@ class RequestIdFilter(logging.Filter):
             # Django logs 4xx/5xx responses after the middleware chain has returned (the
             # id is no longer current), passing the request: read the id from it.
             request = getattr(record, "request", None)
-            record.request_id = (
-                get_request_id() or getattr(request, "request_id", None) or "-"
-            )
+            record.request_id = get_request_id() or getattr(request, "request_id", None) or "-"
         return True
 
 

@@ -158,6 +158,17 @@ def api_client() -> Any:
 
 
 @pytest.fixture
+def frozen_clock(monkeypatch: Any) -> list[float]:
+    """Rate-limit windows start at a fixed time, so a test never straddles two; set
+    ``frozen_clock[0]`` to move time on."""
+    from drf_apifirst.throttling import RateThrottle
+
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(RateThrottle, "timer", staticmethod(lambda: now[0]))
+    return now
+
+
+@pytest.fixture
 def api_user(db: Any) -> Any:
     """A user to authenticate as."""
     from django.contrib.auth import get_user_model

@@ -1,0 +1,657 @@
+"""The OWASP API Security Top 10 (2023), item by item, against the example project.
+
+Each section names the risk and tests what an attacker would try. The module runs on
+SQLite + local memory (the ``example`` tox env) and on PostgreSQL + Redis (``postgres``).
+"""
+
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.utils import timezone
+
+from tracker import webhooks
+from tracker.models import Label, Membership, OrganizationAPIKey, Project, Task
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROBLEM = "application/problem+json"
+JSON = "application/json"
+
+
+def problem(response, status, code):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["code"] == code, body
+    return body
+
+
+def a_task_of(organization):
+    return Task.objects.filter(project__organization=organization).first()
+
+
+# --- API1:2023 Broken object level authorization -----------------------------------------
+
+
+@pytest.mark.parametrize("credentials", ["token", "key"])
+def test_api1_another_organizations_task_is_not_found(
+    client, as_user, as_key, acme, globex, credentials
+):
+    auth = (
+        as_user("demo") if credentials == "token" else as_key(acme, ["tasks:read", "tasks:write"])
+    )
+    theirs = a_task_of(globex)
+    url = f"/api/v2/tasks/{theirs.pk}/"
+    for method in (client.get, client.patch, client.put, client.delete):
+        response = method(url, {"title": "mine now"}, content_type=JSON, **auth)
+        # Exactly what an id that exists nowhere answers: no existence oracle.
+        assert (
+            problem(response, 404, "not_found")["detail"]
+            == client.get("/api/v2/tasks/999999/", **auth).json()["detail"]
+        )
+    theirs.refresh_from_db()
+    assert theirs.title != "mine now"
+    assert Task.objects.filter(pk=theirs.pk).exists()
+
+
+def test_api1_lists_show_only_the_callers_organization(client, as_user, acme, globex):
+    auth = as_user("globex-member")
+    for resource, model, path in [
+        ("tasks", Task, "project__organization"),
+        ("projects", Project, "organization"),
+        ("labels", Label, "organization"),
+        ("members", Membership, "organization"),
+    ]:
+        body = client.get(f"/api/v2/{resource}/", {"page_size": 100}, **auth).json()
+        ids = {row["id"] for row in body["results"]}
+        assert ids == set(model.objects.filter(**{path: globex}).values_list("pk", flat=True))
+        assert body["count"] == len(ids) > 0
+
+
+def test_api1_writes_cannot_point_at_another_organizations_rows(client, as_user, acme, globex):
+    auth = as_user("demo")
+    their_project = Project.objects.filter(organization=globex).first()
+    their_label = Label.objects.filter(organization=globex).first()
+    their_user = Membership.objects.filter(organization=globex).first().user
+    response = client.post(
+        "/api/v2/tasks/",
+        {
+            "title": "sneaky",
+            "project": their_project.pk,
+            "labels": [their_label.pk],
+            "assignee": their_user.pk,
+        },
+        content_type=JSON,
+        **auth,
+    )
+    body = problem(response, 400, "validation_error")
+    assert {error["pointer"] for error in body["errors"]} == {
+        "#/project",
+        "#/labels",
+        "#/assignee",
+    }
+    assert all("does not exist" in error["detail"] for error in body["errors"])
+    assert not Task.objects.filter(title="sneaky").exists()
+
+
+def test_api1_filters_do_not_reveal_another_organizations_ids(client, as_user, globex):
+    auth = as_user("demo")
+    their_project = Project.objects.filter(organization=globex).first()
+    theirs = client.get("/api/v2/tasks/", {"project": their_project.pk}, **auth)
+    nobodys = client.get("/api/v2/tasks/", {"project": 999999}, **auth)
+    assert theirs.status_code == nobodys.status_code == 400
+    assert theirs.json()["errors"][0]["detail"] == nobodys.json()["errors"][0]["detail"]
+
+
+# --- API2:2023 Broken authentication -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Api-Key not-a-key",
+        "Api-Key ",
+        "Token 0000000000000000000000000000000000000000000000000000000000000000",
+        "Token",
+        "Bearer abc",
+    ],
+)
+def test_api2_malformed_or_unknown_credentials_are_401(client, demo, authorization):
+    response = client.get("/api/v2/tasks/", HTTP_AUTHORIZATION=authorization)
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+    assert response.has_header("WWW-Authenticate")
+
+
+def test_api2_expired_and_revoked_keys_are_401_like_unknown_ones(client, acme, as_key):
+    expired = as_key(acme, ["tasks:read"], expiry_date=timezone.now() - timedelta(seconds=1))
+    revoked = as_key(acme, ["tasks:read"])
+    OrganizationAPIKey.objects.get(name="test", expiry_date=None).revoke()
+    unknown = {"HTTP_AUTHORIZATION": "Api-Key AAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"}
+    bodies = []
+    for auth in (expired, revoked, unknown):
+        response = client.get("/api/v2/tasks/", **auth)
+        bodies.append(problem(response, 401, "authentication_failed")["detail"])
+    assert len(set(bodies)) == 1  # nothing tells which keys exist
+
+
+def test_api2_logged_out_tokens_stop_working(client, as_user):
+    auth = as_user("demo")
+    assert client.get("/api/v2/tasks/", **auth).status_code == 200
+    assert client.post("/api/auth/logout/", **auth).status_code == 204
+    problem(client.get("/api/v2/tasks/", **auth), 401, "authentication_failed")
+
+
+def test_api2_password_guessing_is_throttled(client, demo, frozen_clock):
+    attempts = [
+        client.post(
+            "/api/auth/login/",
+            {"username": "demo", "password": f"guess-{n}"},
+            content_type=JSON,
+        )
+        for n in range(11)
+    ]
+    assert {response.status_code for response in attempts[:10]} == {400}
+    problem(attempts[10], 429, "throttled")
+    assert int(attempts[10]["Retry-After"]) > 0
+    # Even the right password waits now.
+    right = client.post(
+        "/api/auth/login/", {"username": "demo", "password": "demo-password"}, content_type=JSON
+    )
+    assert right.status_code == 429
+
+
+# --- API3:2023 Broken object property level authorization --------------------------------
+
+
+def test_api3_read_only_properties_cannot_be_written(client, as_user, acme, globex):
+    auth = as_user("demo-member")
+    project = Project.objects.filter(organization=acme).first()
+    someone_else = Membership.objects.get(organization=acme, role="admin").user
+    response = client.post(
+        "/api/v2/tasks/",
+        {
+            "title": "mine",
+            "project": project.pk,
+            "id": 424242,
+            "created_by": someone_else.pk,
+            "created": "2000-01-01T00:00:00Z",
+            "organization": globex.pk,
+        },
+        content_type=JSON,
+        **auth,
+    )
+    assert response.status_code == 201, response.content
+    task = Task.objects.get(pk=response.json()["id"])
+    assert task.pk != 424242
+    assert task.created_by.username == "demo-member"
+    assert task.created.year == timezone.now().year
+    assert task.project.organization == acme
+
+    created = client.post(
+        "/api/v2/projects/", {"name": "p", "organization": globex.pk}, content_type=JSON, **auth
+    )
+    assert Project.objects.get(pk=created.json()["id"]).organization == acme
+
+
+def test_api3_responses_expose_only_declared_fields(client, as_user, acme):
+    auth = as_user("demo")
+    task = client.get(
+        "/api/v2/tasks/", {"expand": "assignee,project", "assignee": a_user(acme).pk}, **auth
+    ).json()["results"][0]
+    assert set(task) == {
+        "id",
+        "project",
+        "title",
+        "status",
+        "assignee",
+        "labels",
+        "due",
+        "created_by",
+        "created",
+        "updated",
+    }
+    assert set(task["assignee"]) == {"id", "username"}  # no password hash, email or flags
+    keys = client.get("/api/v2/api-keys/", **auth).json()["results"]
+    assert keys
+    assert all(
+        set(key)
+        == {"prefix", "name", "scopes", "expiry_date", "created", "revoked", "last_used_at"}
+        for key in keys
+    )
+    assert "sha512" not in json.dumps(keys)
+    assert "hashed" not in json.dumps(keys)
+
+
+def a_user(organization):
+    return Membership.objects.filter(organization=organization).first().user
+
+
+# --- API4:2023 Unrestricted resource consumption -----------------------------------------
+
+
+def test_api4_page_size_is_capped(client, as_user, acme):
+    auth = as_user("demo")
+    Task.objects.bulk_create(
+        Task(project=Project.objects.filter(organization=acme).first(), title=f"t{n}")
+        for n in range(120)
+    )
+    body = client.get("/api/v2/tasks/", {"page_size": 100000}, **auth).json()
+    assert len(body["results"]) == 100  # MAX_PAGE_SIZE
+    assert body["next"]
+
+
+def test_api4_oversized_bodies_are_a_413_problem(client, as_user, acme):
+    auth = as_user("demo")
+    huge = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = client.post("/api/v2/labels/", {"name": huge}, content_type=JSON, **auth)
+    problem(response, 413, "request_too_large")
+    assert not Label.objects.filter(name__startswith="xxx").exists()
+
+
+def test_api4_lists_in_payloads_are_bounded(client, as_key, acme):
+    auth = as_key(acme, ["tasks:write"])
+    project = Project.objects.filter(organization=acme).first()
+    commits = [{"id": f"{n:07x}", "message": "chore"} for n in range(101)]
+    response = client.post(
+        f"/api/v2/projects/{project.pk}/commits/", {"commits": commits}, content_type=JSON, **auth
+    )
+    body = problem(response, 400, "validation_error")
+    assert body["errors"][0]["pointer"] == "#/commits"
+
+
+def test_api4_rate_limits_answer_429_with_retry_after(client, as_key, acme, frozen_clock):
+    auth = as_key(acme, ["tasks:read"])
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api_key": "3/minute"}
+    with override_settings(
+        REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    ):
+        statuses = [client.get("/api/v2/tasks/", **auth).status_code for _ in range(4)]
+        last = client.get("/api/v2/tasks/", **auth)
+    assert statuses == [200, 200, 200, 429]
+    problem(last, 429, "throttled")
+    assert int(last["Retry-After"]) >= 1
+    assert last["RateLimit-Policy"] == '"api_key";q=3;w=60'
+
+
+# --- API5:2023 Broken function level authorization ---------------------------------------
+
+
+def test_api5_members_cannot_call_admin_actions(client, as_user, acme):
+    auth = as_user("demo-member")
+    project = Project.objects.filter(organization=acme).first()
+    member = Membership.objects.get(organization=acme, role="member")
+    refused = [
+        client.delete(f"/api/v2/projects/{project.pk}/", **auth),
+        client.post("/api/v2/members/", {"username": "globex-admin"}, content_type=JSON, **auth),
+        client.patch(f"/api/v2/members/{member.pk}/", {"role": "admin"}, content_type=JSON, **auth),
+        client.get("/api/v2/api-keys/", **auth),
+        client.post(
+            "/api/v2/api-keys/", {"name": "x", "scopes": ["tasks:read"]}, content_type=JSON, **auth
+        ),
+    ]
+    for response in refused:
+        problem(response, 403, "insufficient_scope")
+    assert Project.objects.filter(pk=project.pk).exists()
+    member.refresh_from_db()
+    assert member.role == "member"
+    # What members may do still works.
+    assert client.get("/api/v2/members/", **auth).status_code == 200
+
+
+def test_api5_admins_can(client, as_user, acme):
+    auth = as_user("demo")
+    project = Project.objects.filter(organization=acme).first()
+    assert client.delete(f"/api/v2/projects/{project.pk}/", **auth).status_code == 204
+    created = client.post(
+        "/api/v2/api-keys/", {"name": "ci", "scopes": ["tasks:read"]}, content_type=JSON, **auth
+    )
+    assert created.status_code == 201
+    key = created.json()["key"]
+    assert client.get("/api/v2/tasks/", HTTP_AUTHORIZATION=f"Api-Key {key}").status_code == 200
+    listed = client.get(f"/api/v2/api-keys/{created.json()['prefix']}/", **auth).json()
+    assert "key" not in listed  # the secret is shown once
+
+
+def test_api5_keys_cannot_manage_people_or_keys(client, as_key, acme):
+    auth = as_key(acme, ["tasks:read"])
+    for url in ("/api/v2/members/", "/api/v2/api-keys/"):
+        problem(client.get(url, **auth), 401, "not_authenticated")
+
+
+def test_api5_admins_cannot_grant_keys_admin_scopes(client, as_user):
+    response = client.post(
+        "/api/v2/api-keys/",
+        {"name": "too much", "scopes": ["tasks:read", "api_keys:admin", "members:admin"]},
+        content_type=JSON,
+        **as_user("demo"),
+    )
+    body = problem(response, 400, "validation_error")
+    assert {error["pointer"] for error in body["errors"]} == {"#/scopes/1", "#/scopes/2"}
+    assert not OrganizationAPIKey.objects.filter(name="too much").exists()
+
+
+# --- API6:2023 Unrestricted access to sensitive business flows ---------------------------
+
+
+def test_api6_a_retried_create_creates_one_task(client, as_key, acme):
+    auth = {**as_key(acme, ["tasks:write"]), "HTTP_IDEMPOTENCY_KEY": "create-7f3a"}
+    project = Project.objects.filter(organization=acme).first()
+    body = {"title": "exactly once", "project": project.pk}
+    first = client.post("/api/v2/tasks/", body, content_type=JSON, **auth)
+    again = client.post("/api/v2/tasks/", body, content_type=JSON, **auth)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Task.objects.filter(title="exactly once").count() == 1
+    other = client.post("/api/v2/tasks/", {**body, "title": "else"}, content_type=JSON, **auth)
+    problem(other, 422, "idempotency_key_reused")
+
+
+def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
+    auth = as_user("demo")
+    me = Membership.objects.get(organization=acme, user__username="demo")
+    problem(
+        client.patch(f"/api/v2/members/{me.pk}/", {"role": "member"}, content_type=JSON, **auth),
+        409,
+        "last_admin",
+    )
+    problem(client.delete(f"/api/v2/members/{me.pk}/", **auth), 409, "last_admin")
+    me.refresh_from_db()
+    assert me.role == "admin"
+
+
+# --- API7:2023 Server side request forgery -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.com/tracker",  # not https
+        "https://127.0.0.1/hook",
+        "https://2130706433/hook",  # 127.0.0.1 in disguise
+        "https://0x7f.1/hook",
+        "https://[::1]/hook",
+        "https://[::ffff:10.0.0.1]/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.10/hook",
+        "https://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "https://localhost/hook",
+        "https://metadata.google.internal/hook",
+        "https://router.local/hook",
+        "https://intranet/hook",
+        "https://user:secret@hooks.example.com/hook",
+    ],
+)
+def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
+    response = client.post(
+        "/api/v2/projects/", {"name": "p", "webhook_url": url}, content_type=JSON, **as_user("demo")
+    )
+    body = problem(response, 400, "validation_error")
+    assert body["errors"][0]["pointer"] == "#/webhook_url"
+    assert not Project.objects.filter(name="p").exists()
+
+
+def test_api7_a_public_https_webhook_is_accepted(client, as_user):
+    response = client.post(
+        "/api/v2/projects/",
+        {"name": "p", "webhook_url": "https://hooks.example.com/tracker"},
+        content_type=JSON,
+        **as_user("demo"),
+    )
+    assert response.status_code == 201
+    assert response.json()["webhook_url"] == "https://hooks.example.com/tracker"
+
+
+def test_api7_a_name_that_resolves_inside_is_refused_at_delivery(monkeypatch):
+    # Accepted when saved (a public-looking name), then its DNS answer turns private.
+    def resolve(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    webhooks.check_url("https://hooks.example.com/tracker")
+    with pytest.raises(webhooks.UnsafeWebhookURL, match=r"resolves to 10\.0\.0\.7"):
+        webhooks.deliver("https://hooks.example.com/tracker", "task.updated", {})
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    received: list = []
+    answer = 204
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        type(self).received.append((self.path, json.loads(self.rfile.read(length))))
+        self.send_response(self.answer)
+        if self.answer == 302:
+            self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    _Receiver.received = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
+    client, receiver, as_user, acme, caplog
+):
+    # An on-premises install allows its own network explicitly; nothing else changes.
+    with override_settings(TRACKER_WEBHOOK_ALLOWED_NETWORKS=["127.0.0.1/32"]):
+        url = f"http://127.0.0.1:{receiver.server_port}/hook"
+        project = Project.objects.filter(organization=acme).first()
+        Project.objects.filter(pk=project.pk).update(webhook_url=url)
+        task = project.tasks.first()
+        auth = as_user("demo")
+        response = client.patch(
+            f"/api/v2/tasks/{task.pk}/", {"status": "done"}, content_type=JSON, **auth
+        )
+        assert response.status_code == 200
+        _wait_for(lambda: _Receiver.received)
+        path, payload = _Receiver.received[0]
+        assert path == "/hook"
+        assert payload == {
+            "event": "task.updated",
+            "data": {"id": task.pk, "project": project.pk, "title": task.title, "status": "done"},
+        }
+        _Receiver.answer = 302
+        try:
+            status = webhooks.deliver(url, "task.updated", {"id": task.pk})
+        finally:
+            _Receiver.answer = 204
+        assert status == 302  # an answer, not followed to 127.0.0.1:1
+    # Without the allowance, the same receiver is out of reach.
+    with pytest.raises(webhooks.UnsafeWebhookURL):
+        webhooks.deliver(url, "task.updated", {})
+
+
+def _wait_for(condition, seconds=10.0):
+    deadline = timezone.now() + timedelta(seconds=seconds)
+    while not condition():
+        assert timezone.now() < deadline, "timed out"
+        threading.Event().wait(0.05)
+
+
+# --- API8:2023 Security misconfiguration -------------------------------------------------
+
+
+PRODUCTION_PROBE = """
+import json
+from django.conf import settings
+from django.test import Client
+client = Client(raise_request_exception=False)
+health = client.get("/healthz", secure=True)
+html = client.get("/api/v2/tasks/", secure=True, HTTP_ACCEPT="text/html")
+missing = client.get("/api/v2/nothing-here/", secure=True)
+plain = client.get("/api/v2/tasks/")
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "renderers": settings.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"],
+    "headers": dict(health.headers),
+    "html": [html.status_code, html["Content-Type"]],
+    "missing": [missing.status_code, missing["Content-Type"], missing.content.decode()],
+    "plain_http": [plain.status_code, plain.get("Location")],
+}))
+"""
+
+
+def test_api8_production_settings_are_locked_down(tmp_path):
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "owasp-test-secret-key-long-enough-for-the-deploy-checks-0123456789",
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    env.pop("REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PRODUCTION_PROBE],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["debug"] is False
+    assert not any("Browsable" in renderer for renderer in probe["renderers"])
+    headers = probe["headers"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert probe["html"] == [406, PROBLEM]  # no browsable API
+    status, content_type, body = probe["missing"]
+    assert (status, content_type) == (404, PROBLEM)
+    assert "Traceback" not in body
+    assert "urlpatterns" not in body
+    assert probe["plain_http"][0] == 301
+    assert probe["plain_http"][1].startswith("https://")
+
+
+def test_api8_a_crash_answers_a_bare_500_problem(client, as_key, acme, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr("tracker.services.close_tasks_from_commits", crash)
+    client.raise_request_exception = False
+    project = Project.objects.filter(organization=acme).first()
+    with override_settings(DEBUG=False):
+        response = client.post(
+            f"/api/v2/projects/{project.pk}/commits/",
+            {"commits": []},
+            content_type=JSON,
+            **as_key(acme, ["tasks:write"]),
+        )
+    body = problem(response, 500, "server_error")
+    assert "hunter2" not in response.content.decode()
+    assert "traceback" not in body
+    assert body["request_id"] == response["X-Request-ID"]
+
+
+# --- API9:2023 Improper inventory management ---------------------------------------------
+# Every route is in a version's OpenAPI document and the committed documents match the
+# code: test_example.py (test_every_api_route_is_in_a_versions_openapi_document,
+# test_committed_openapi_documents_match_the_code). Here: what clients see of versions.
+
+
+def test_api9_the_deprecated_version_says_so_on_every_response(client, as_user):
+    auth = as_user("demo")
+    for url in ("/api/v1/tasks/", "/api/v1/projects/", "/api/v1/tasks/999999/"):
+        response = client.get(url, **auth)
+        assert response["Deprecation"].startswith("@"), url
+        assert response["Sunset"] == "Tue, 01 Jun 2027 00:00:00 GMT"
+        assert (
+            '<https://tracker.example.com/docs/migrate-to-v2>; rel="deprecation"'
+            in response["Link"]
+        )
+    assert not client.get("/api/v2/tasks/", **auth).has_header("Deprecation")
+
+
+def test_api9_unknown_versions_are_a_problem_naming_the_known_ones(client, as_user):
+    body = problem(client.get("/api/v3/tasks/", **as_user("demo")), 404, "unknown_version")
+    assert "v1" in body["detail"]
+    assert "v2" in body["detail"]
+
+
+def test_api9_the_docs_list_both_versions(client):
+    for version in ("v1", "v2"):
+        schema = client.get("/api/schema/", {"format": "json", "version": version}).json()
+        assert f"/api/{version}/tasks/" in schema["paths"]
+        assert f"/api/{version}/members/" in schema["paths"]
+
+
+# --- API10:2023 Unsafe consumption of APIs -----------------------------------------------
+# A git host's push, relayed by an integration, is untrusted input: every field is
+# validated and bounded, and it can only touch the key's own organization.
+
+
+@pytest.mark.parametrize(
+    ("payload", "pointer"),
+    [
+        ({"commits": "not a list"}, "#/commits"),
+        ({"commits": [{"id": "not-a-hash", "message": "x"}]}, "#/commits/0/id"),
+        ({"commits": [{"id": "abcdef1"}]}, "#/commits/0/message"),
+        ({"commits": [{"id": "abcdef1", "message": "x" * 10_001}]}, "#/commits/0/message"),
+        (
+            {"commits": [{"id": "abcdef1", "message": "x", "url": "javascript:alert(1)"}]},
+            "#/commits/0/url",
+        ),
+        ({}, "#/commits"),
+    ],
+)
+def test_api10_malformed_pushes_are_rejected(client, as_key, acme, payload, pointer):
+    project = Project.objects.filter(organization=acme).first()
+    response = client.post(
+        f"/api/v2/projects/{project.pk}/commits/",
+        payload,
+        content_type=JSON,
+        **as_key(acme, ["tasks:write"]),
+    )
+    body = problem(response, 400, "validation_error")
+    assert [error["pointer"] for error in body["errors"]] == [pointer]
+
+
+def test_api10_a_push_closes_only_open_tasks_of_that_project(client, as_key, acme, globex):
+    project = Project.objects.filter(organization=acme).first()
+    mine = project.tasks.exclude(status="done").first()
+    theirs = a_task_of(globex)
+    other_project = Project.objects.filter(organization=acme).exclude(pk=project.pk).first()
+    elsewhere = other_project.tasks.exclude(status="done").first()
+    message = f"Fixes #{mine.pk}, closes #{theirs.pk} and resolves #{elsewhere.pk}"
+    response = client.post(
+        f"/api/v2/projects/{project.pk}/commits/",
+        {"commits": [{"id": "abcdef1234", "message": message, "extra": {"ignored": True}}]},
+        content_type=JSON,
+        **as_key(acme, ["tasks:write"]),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "closed": [mine.pk],
+        "ignored": sorted([theirs.pk, elsewhere.pk]),
+    }
+    statuses = dict(
+        Task.objects.filter(pk__in=[mine.pk, theirs.pk, elsewhere.pk]).values_list("pk", "status")
+    )
+    assert statuses[mine.pk] == "done"
+    assert statuses[theirs.pk] == theirs.status
+    assert statuses[elsewhere.pk] == elsewhere.status
