@@ -226,3 +226,38 @@ def test_action_problems_are_documented_with_their_codes(schema):
     # Only the action that raises it documents it.
     update = schema["paths"]["/api/owned-tasks/{id}/"]["put"]
     assert "409" not in update["responses"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_schema_view_generates_one_document_at_a_time(monkeypatch):
+    """drf-spectacular's generator is not thread-safe (tfranzel/drf-spectacular#1123)."""
+    import threading
+    import time
+
+    from django.test import Client
+
+    inside, most = [0], [0]
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        time.sleep(0.05)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    statuses = []
+
+    def fetch():
+        statuses.append(Client().get("/api/schema/", {"format": "json"}).status_code)
+
+    threads = [threading.Thread(target=fetch) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 4
+    assert most[0] == 1

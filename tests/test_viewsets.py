@@ -41,6 +41,22 @@ def test_sparse_fieldset_on_list_and_detail(api_client, articles):
     assert response.json() == {"title": articles[1].title}
 
 
+def test_sparse_fieldset_on_a_queryset_that_joins_a_relation_itself(
+    api_client, articles, monkeypatch
+):
+    from tests.testapp.views import ExpandableArticleViewSet
+
+    joined = Article.objects.select_related("author", "editor")
+    monkeypatch.setattr(ExpandableArticleViewSet, "queryset", joined)
+    response = api_client.get("/api/expandable-articles/", {"fields": "id"})
+    assert response.status_code == 200
+    assert response.json()["results"][0] == {"id": articles[0].pk}
+    expanded = api_client.get(
+        "/api/expandable-articles/", {"fields": "id,author", "expand": "author"}
+    )
+    assert expanded.json()["results"][0]["author"]["id"] == articles[0].author_id
+
+
 def test_expand_on_list(api_client, articles):
     response = api_client.get("/api/expandable-articles/", {"expand": "author,tags"})
     row = response.json()["results"][3]
@@ -175,6 +191,30 @@ def test_filters_and_invalid_filter_values(api_client, articles):
             "parameter": "author",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"published": ""}, "published"),
+        ({"is_public": "maybe"}, "is_public"),
+        ({"author": ""}, "author"),
+    ],
+)
+def test_a_filter_given_without_a_usable_value_is_refused(api_client, articles, params, parameter):
+    assert problem_errors(api_client.get("/api/articles/", params)) == [
+        {
+            "code": "blank",
+            "detail": "Give a valid value, or leave the parameter out.",
+            "parameter": parameter,
+        }
+    ]
+
+
+def test_a_filter_without_a_value_is_ignored_when_not_strict(api_client, articles, settings):
+    settings.DRF_APIFIRST = {"STRICT_QUERY_PARAMETERS": False}
+    response = api_client.get("/api/articles/", {"published": "", "page_size": 100})
+    assert response.json()["count"] == len(articles)
 
 
 def test_search(api_client, articles):

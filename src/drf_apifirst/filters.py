@@ -18,6 +18,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 
 from drf_apifirst.exceptions import InvalidParameters
+from drf_apifirst.settings import apifirst_settings
 
 __all__ = ["HAS_DJANGO_FILTER", "OrderingFilter", "SearchFilter"]
 
@@ -93,6 +94,8 @@ if HAS_DJANGO_FILTER:
     class DjangoFilterBackend(_DjangoFilterBackend):
         """django-filter's backend; invalid values are a 400 problem per parameter."""
 
+        blank_message = _("Give a valid value, or leave the parameter out.")
+
         def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
             filterset = self.get_filterset(request, queryset, view)
             if filterset is None:
@@ -108,6 +111,18 @@ if HAS_DJANGO_FILTER:
                         for name, errors in filterset.form.errors.as_data().items()
                     }
                 )
+            if apifirst_settings.STRICT_QUERY_PARAMETERS:
+                # django-filter skips a filter whose value is empty or means nothing to it
+                # (``?due_before=``, ``?done=maybe``): the client asked for a filter it
+                # did not get. Say so.
+                blank = {
+                    name: [ErrorDetail(self.blank_message, code="blank")]
+                    for name in filterset.form.fields
+                    if name in request.query_params
+                    and filterset.form.cleaned_data.get(name) in (None, "", [], ())
+                }
+                if blank:
+                    raise InvalidParameters(blank)
             return filterset.qs
 
         def query_parameter_names(self, view: Any) -> set[str]:

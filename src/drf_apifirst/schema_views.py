@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -12,6 +13,11 @@ from drf_apifirst.settings import apifirst_settings
 from drf_apifirst.versioning import UnknownVersion
 
 __all__ = ["RedocView", "SchemaView", "SwaggerView", "requested_version"]
+
+# drf-spectacular's generator keeps state in class attributes (extension loading,
+# GENERATOR_STATS): two threads generating at once can crash one of them
+# (tfranzel/drf-spectacular#1122, #1123, #1368). One generation at a time per process.
+_generation_lock = threading.Lock()
 
 
 def requested_version(request: Request) -> str | None:
@@ -37,6 +43,11 @@ class SchemaView(SpectacularAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.api_version = requested_version(request)
         return super().get(request, *args, **kwargs)
+
+    def _get_schema_response(self, request: Request) -> Response:
+        with _generation_lock:
+            response: Response = super()._get_schema_response(request)
+        return response
 
 
 class _VersionedDocsMixin:

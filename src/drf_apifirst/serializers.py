@@ -290,6 +290,12 @@ class QueryPlan:
         if self.prefetch:
             queryset = queryset.prefetch_related(*self.prefetch)
         if self.only is not None:
+            if queryset.query.select_related:
+                # The view's own joins would contradict the deferral (Django refuses a
+                # relation both deferred and joined): keep only the joins the fields need.
+                queryset = queryset.select_related(None)
+                if self.select:
+                    queryset = queryset.select_related(*self.select)
             queryset = queryset.only(*self.only)
         return queryset
 
