@@ -116,7 +116,7 @@ if HAS_DJANGO_FILTER:
                 # (``?due_before=``, ``?done=maybe``): the client asked for a filter it
                 # did not get. Say so.
                 blank = {
-                    name: [ErrorDetail(self.blank_message, code="blank")]
+                    name: [ErrorDetail(str(self.blank_message), code="blank")]
                     for name in filterset.form.fields
                     if name in request.query_params
                     and filterset.form.cleaned_data.get(name) in (None, "", [], ())
