@@ -238,6 +238,19 @@ def test_create_and_update_use_the_full_serializer(api_client, articles):
     assert Article.objects.get(pk=created.pk).title == "Renamed"
 
 
+@pytest.mark.parametrize("title", [123, 2.5e-309, True, ["a"], {"a": 1}])
+def test_a_string_field_takes_only_a_json_string(api_client, articles, title):
+    admin = User.objects.create_user("admin", password="pw", is_staff=True)
+    api_client.force_authenticate(admin)
+    body = {"title": title, "author": articles[0].author_id, "created": "2026-05-01T00:00:00Z"}
+    response = api_client.post("/api/articles/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"code": "invalid", "detail": "Not a valid string.", "pointer": "#/title"}
+    ]
+    assert not Article.objects.filter(created__year=2026, title__in=["123", "True"]).exists()
+
+
 def test_query_count_is_the_same_at_page_sizes_1_50_and_100(
     api_client, articles, django_assert_num_queries
 ):

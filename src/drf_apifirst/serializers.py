@@ -24,8 +24,10 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.db.models.manager import BaseManager
+from django.utils.translation import gettext_lazy as _
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
@@ -456,6 +458,23 @@ class ApiModelSerializer(serializers.ModelSerializer):
                 raise InvalidParameters({"fields": [_unknown_names_message(unknown, fields)]})
             fields = {name: fields[name] for name in fields if name in self._selected_fields}
         return fields
+
+    def to_internal_value(self, data: Any) -> Any:
+        """DRF's, except a string field takes only a JSON string: DRF turns ``123`` and
+        ``2.5e-309`` into text, where the OpenAPI document promises ``type: string``."""
+        if isinstance(data, Mapping):
+            errors = {
+                field.field_name: [ErrorDetail(str(_("Not a valid string.")), code="invalid")]
+                for field in self._writable_fields
+                if isinstance(field, drf_fields.CharField)
+                and field.source != "*"
+                and field.field_name in data
+                and data[field.field_name] is not None
+                and not isinstance(data[field.field_name], str)
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
 
     def _limit_related_to_tenant(self, fields: dict[str, drf_fields.Field]) -> None:
         """``Meta.tenant_lookups = {"project": "organization"}``: a writable relation
