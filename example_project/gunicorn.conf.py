@@ -25,7 +25,7 @@ max_requests = 2000
 max_requests_jitter = 200
 # Behind a proxy that sets X-Forwarded-For / -Proto (settings trust X-Forwarded-Proto).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("ACCESS_LOG", "-")
+accesslog = os.environ.get("ACCESS_LOG", "-") or None  # ACCESS_LOG= (empty): none
 errorlog = "-"
 
 

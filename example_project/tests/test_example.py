@@ -279,3 +279,68 @@ def test_readiness_is_a_503_problem_when_the_cache_is_down(client, monkeypatch):
     body = response.json()
     assert body["code"] == "not_ready"
     assert body["checks"] == {"database": "ok", "cache": "down: ConnectionError"}
+
+
+def test_gunicorn_serves_with_several_workers_and_logs_json_lines(tmp_path):
+    """The production profile as deployed: gunicorn.conf.py, DEBUG=0, JSON logs."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "gunicorn-test-secret-key-long-enough-for-the-deploy-checks-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "WEB_CONCURRENCY": "3",
+        "BIND": f"127.0.0.1:{port}",
+    }
+    env.pop("REDIS_URL", None)
+    log = (tmp_path / "server.log").open("w+")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None, "gunicorn exited"
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.2)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v2/tasks/", headers={"X-Request-ID": "trace-gunicorn-1"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 401
+        time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    log.seek(0)
+    lines = log.read().splitlines()
+    booted = [line for line in lines if "Booting worker" in line]
+    assert len(booted) == 3
+    entries = [json.loads(line) for line in lines if line.startswith("{")]
+    traced = [entry for entry in entries if entry.get("request_id") == "trace-gunicorn-1"]
+    assert {(entry["logger"], entry["level"]) for entry in traced} == {
+        ("django.request", "WARNING"),  # the application's own record
+        ("gunicorn.access", "INFO"),  # the server's access line
+    }
+    access = next(entry for entry in traced if entry["logger"] == "gunicorn.access")
+    assert access["status"] == 401
+    assert access["path"] == "/api/v2/tasks/"
+    assert access["duration_ms"] > 0

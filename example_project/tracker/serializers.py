@@ -140,6 +140,7 @@ class APIKeySerializer(ApiModelSerializer):
         # Not ``id``: it embeds the key's hash. A key is named by its ``prefix``.
         fields = ["prefix", "name", "scopes", "expiry_date", "created", "revoked", "last_used_at"]
         read_only_fields = ["prefix", "created", "revoked", "last_used_at"]
+        extra_kwargs = {"name": {"required": True, "allow_blank": False}}
 
 
 class APIKeyCreatedSerializer(APIKeySerializer):

@@ -464,7 +464,7 @@ class ApiModelSerializer(serializers.ModelSerializer):
         ``2.5e-309`` into text, where the OpenAPI document promises ``type: string``."""
         if isinstance(data, Mapping):
             errors = {
-                field.field_name: [ErrorDetail(str(_("Not a valid string.")), code="invalid")]
+                str(field.field_name): [ErrorDetail(str(_("Not a valid string.")), code="invalid")]
                 for field in self._writable_fields
                 if isinstance(field, drf_fields.CharField)
                 and field.source != "*"
