@@ -344,3 +344,49 @@ def test_gunicorn_serves_with_several_workers_and_logs_json_lines(tmp_path):
     assert access["status"] == 401
     assert access["path"] == "/api/v2/tasks/"
     assert access["duration_ms"] > 0
+
+
+@pytest.fixture
+def in_two_organizations(demo, acme, globex):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="demo-member")
+    Membership.objects.create(organization=globex, user=user, role="admin")
+    return user
+
+
+def test_a_user_in_two_organizations_names_one(client, as_user, in_two_organizations, acme):
+    auth = as_user("demo-member")
+    ambiguous = client.get("/api/v2/tasks/", **auth)
+    assert ambiguous.status_code == 400
+    assert ambiguous.json()["code"] == "organization_required"
+    acme_tasks = client.get("/api/v2/tasks/", HTTP_X_ORGANIZATION="acme", **auth).json()
+    assert {t["project"] for t in acme_tasks["results"]} <= set(
+        acme.projects.values_list("pk", flat=True)
+    )
+    # Member in acme, admin in globex: the role follows the organization named.
+    project = acme.projects.first()
+    refused = client.delete(f"/api/v2/projects/{project.pk}/", HTTP_X_ORGANIZATION="acme", **auth)
+    assert refused.status_code == 403
+    theirs = Project.objects.filter(organization__slug="globex").first()
+    allowed = client.delete(f"/api/v2/projects/{theirs.pk}/", HTTP_X_ORGANIZATION="globex", **auth)
+    assert allowed.status_code == 204
+
+
+@pytest.mark.parametrize("slug", ["initech", "globex"])
+def test_an_organization_you_are_not_in_looks_like_one_that_does_not_exist(client, as_user, slug):
+    response = client.get("/api/v2/tasks/", HTTP_X_ORGANIZATION=slug, **as_user("demo"))
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_organization"
+    assert response.json()["detail"] == "You are not a member of an organization with this slug."
+
+
+def test_seed_demo_size_loads_a_bigger_data_set_quickly(db, django_assert_max_num_queries):
+    from tracker.services import seed_demo
+
+    with django_assert_max_num_queries(120):  # bulk inserts: not one query per task
+        seed_demo(size=500)
+    assert Task.objects.count() == 4 * 500
+    assert Task.labels.through.objects.count() == 4 * 250
+    seed_demo(size=500)
+    assert Task.objects.count() == 4 * 500

@@ -40,6 +40,13 @@ class OrganizationRequired(Problem):
     title = _("Organization required.")
 
 
+class UnknownOrganization(Problem):
+    status_code = 400
+    default_code = "unknown_organization"
+    default_detail = _("You are not a member of an organization with this slug.")
+    title = _("Unknown organization.")
+
+
 def request_membership(request: Any) -> Membership | None:
     """The signed-in user's membership this request acts under (cached on the request)."""
     if hasattr(request, "_tracker_membership"):
@@ -55,8 +62,10 @@ def request_membership(request: Any) -> Membership | None:
         memberships = Membership.objects.select_related("organization").filter(user=user)
         slug = request.headers.get(ORGANIZATION_HEADER)
         if slug:
-            # Not one of yours and does not exist look the same: no organization.
+            # Not one of yours and does not exist look the same.
             membership = memberships.filter(organization__slug=slug).first()
+            if membership is None:
+                raise UnknownOrganization()
         else:
             found = list(memberships[:2])
             if len(found) > 1:

@@ -11,7 +11,8 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -33,6 +34,20 @@ from tracker.serializers import (
     TaskSerializer,
     TaskV1Serializer,
 )
+from tracker.tenancy import ORGANIZATION_HEADER
+
+# Documented on every operation: which of a user's organizations the request acts for.
+organization_header = extend_schema(
+    parameters=[
+        OpenApiParameter(
+            ORGANIZATION_HEADER,
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            description="The organization (slug) to act for, for users in several. "
+            "API keys act for their own organization and ignore it.",
+        )
+    ]
+)
 
 
 def _author(request: Any) -> Any:
@@ -40,6 +55,7 @@ def _author(request: Any) -> Any:
     return request.user if isinstance(request.user, get_user_model()) else None
 
 
+@organization_header
 class ProjectViewSet(ApiModelViewSet):
     """Projects group tasks. Only admins delete them."""
 
@@ -65,6 +81,7 @@ class ProjectViewSet(ApiModelViewSet):
         return Response(CommitsResultSerializer({"closed": closed, "ignored": ignored}).data)
 
 
+@organization_header
 class LabelViewSet(ApiModelViewSet):
     """Labels of the organization's tasks; names are unique (case-insensitively)."""
 
@@ -109,6 +126,7 @@ class CommentFilter(django_filters.FilterSet):
         fields = ["task"]
 
 
+@organization_header
 class TaskViewSet(ApiModelViewSet):
     """Tasks: filter by project, status, assignee, label or due date; order by created,
     due or title; search titles. v1 (deprecated) shows ``done`` instead of ``status``."""
@@ -139,6 +157,7 @@ class TaskViewSet(ApiModelViewSet):
         services.task_changed(serializer.instance, "task.updated")
 
 
+@organization_header
 class CommentViewSet(ApiModelViewSet):
     """Comments on tasks (filter by ``task``). The author is whoever posts it."""
 
@@ -153,6 +172,7 @@ class CommentViewSet(ApiModelViewSet):
         serializer.save(author=_author(self.request))
 
 
+@organization_header
 class MemberViewSet(
     ApiGenericViewSet,
     mixins.ListModelMixin,
@@ -200,6 +220,7 @@ class MemberViewSet(
         services.remove_member(instance)
 
 
+@organization_header
 class APIKeyViewSet(
     ApiGenericViewSet,
     mixins.ListModelMixin,
