@@ -1,4 +1,4 @@
-.PHONY: demo test lint docs bench
+.PHONY: demo test lint docs bench load
 
 # Install everything and run the example project on http://127.0.0.1:8000/
 demo:
@@ -17,3 +17,7 @@ docs:
 # The benchmark table (plain Django, DRF, django-ninja, drf-apifirst), about a minute
 bench:
 	./scripts/bench
+
+# The example under load: gunicorn (4 workers) + PostgreSQL + Redis, wrk, 30 s
+load:
+	./scripts/load

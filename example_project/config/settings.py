@@ -132,11 +132,13 @@ DRF_APIFIRST = {
         "v2": {},
     },
     "DEFAULT_VERSION": "v2",
+    # --8<-- [start:tenancy]
     # Integrations' keys belong to an organization; a request acts for one organization,
     # and members get fewer scopes than admins (tracker/tenancy.py).
     "API_KEY_MODEL": "tracker.OrganizationAPIKey",
     "TENANT_RESOLVER": "tracker.tenancy.request_organization",
     "USER_SCOPES": "tracker.tenancy.membership_scopes",
+    # --8<-- [end:tenancy]
     # /healthz and /readyz answer problems too.
     "API_PREFIXES": ["/api/", "/healthz", "/readyz"],
     "ERROR_TYPE_BASE_URL": os.environ.get(

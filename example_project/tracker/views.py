@@ -126,6 +126,7 @@ class CommentFilter(django_filters.FilterSet):
         fields = ["task"]
 
 
+# --8<-- [start:task_viewset]
 @organization_header
 class TaskViewSet(ApiModelViewSet):
     """Tasks: filter by project, status, assignee, label or due date; order by created,
@@ -142,6 +143,7 @@ class TaskViewSet(ApiModelViewSet):
     ordering_fields = ["created", "due", "title"]
     search_fields = ["title"]
 
+    # --8<-- [end:task_viewset]
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.request.query_params.get("label") is not None:
