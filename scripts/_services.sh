@@ -76,3 +76,9 @@ ensure_chromium() {
     command -v chromium >/dev/null 2>&1 && return
     _install chromium || echo "chromium is not installed: the browser env will fail."
 }
+
+# curl for the getting-started walkthrough (the page's commands use it).
+ensure_curl() {
+    command -v curl >/dev/null 2>&1 && return
+    _install curl || echo "curl is not installed: the getting-started env will fail."
+}
