@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from gunicorn.glogging import Logger
 
+# --8<-- [start:workers]
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -23,6 +24,7 @@ keepalive = 5
 # Recycle workers now and then: a slow leak never takes a worker down at peak.
 max_requests = 2000
 max_requests_jitter = 200
+# --8<-- [end:workers]
 # Behind a proxy that sets X-Forwarded-For / -Proto (settings trust X-Forwarded-Proto).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("ACCESS_LOG", "-") or None  # ACCESS_LOG= (empty): none

@@ -19,6 +19,7 @@ it started answers. Exit status 1, naming the step, when anything differs.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -154,10 +155,8 @@ def main(workdir: Path) -> int:
     try:
         output, _ = process.communicate(timeout=900)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)  # the background server and its reloader
-        except ProcessLookupError:
-            pass
 
     outputs: dict[int, tuple[int, list[str]]] = {}
     current: list[str] = []

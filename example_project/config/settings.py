@@ -80,6 +80,7 @@ TEMPLATES = [
     }
 ]
 
+# --8<-- [start:database]
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
@@ -88,7 +89,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock instead of failing; If-Match checks stay atomic.
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+# --8<-- [end:database]
 
+# --8<-- [start:cache]
 REDIS_URL = os.environ.get("REDIS_URL")
 CACHES = {
     "default": (
@@ -97,6 +100,7 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# --8<-- [end:cache]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
@@ -146,6 +150,7 @@ DRF_APIFIRST = {
     ),
 }
 
+# --8<-- [start:logging]
 # JSON lines (one object per record, with the request id) in production, text in
 # development; LOG_FORMAT=json|text overrides.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
@@ -173,6 +178,7 @@ LOGGING = {
         "django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": True}
     },
 }
+# --8<-- [end:logging]
 
 # Request bodies over 256 KiB are refused with a 413 problem (OWASP API4).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024

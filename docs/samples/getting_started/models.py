@@ -10,3 +10,6 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title
