@@ -22,3 +22,77 @@ def test_every_check_id_is_in_the_checks_reference():
     documented = set(re.findall(r"drf_apifirst\.[EW]\d{3}", (DOCS / "checks.md").read_text()))
     assert ids
     assert ids == documented
+
+
+PAGES = sorted(DOCS.glob("*.md")) + [DOCS.parent / "README.md"]
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+
+
+def python_samples():
+    for page in PAGES:
+        for number, block in enumerate(PYTHON_BLOCK.findall(page.read_text()), 1):
+            if "--8<--" not in block:  # included from a tested file: mkdocs checks it
+                yield pytest.param(block, id=f"{page.name}#{number}")
+
+
+def resolve(dotted):
+    """Import ``drf_apifirst.a.b.C`` as far as modules go, then getattr the rest."""
+    import importlib
+
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            target = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for name in parts[split:]:
+            target = getattr(target, name)
+        return target
+    raise ImportError(dotted)
+
+
+@pytest.mark.parametrize("source", list(python_samples()))
+def test_every_python_sample_is_python_and_its_imports_of_the_library_resolve(source):
+    import ast
+
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("drf_apifirst"):
+            for alias in node.names:
+                resolve(f"{node.module}.{alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("drf_apifirst"):
+                    resolve(alias.name)
+
+
+def test_every_dotted_library_name_in_the_docs_exists():
+    names = set()
+    for page in PAGES:
+        names.update(re.findall(r"\bdrf_apifirst(?:\.[A-Za-z_]\w*)+", page.read_text()))
+    # Not Python names: check ids, the logger's and the URLconf's own strings.
+    names = {n for n in names if not re.fullmatch(r"drf_apifirst\.[EW]\d{3}", n)}
+    from django.apps import apps
+
+    missing = []
+    for name in sorted(names):
+        try:
+            resolve(name)
+        except (ImportError, AttributeError):
+            try:
+                apps.get_model(name)  # a model label: "drf_apifirst.APIKey"
+            except (LookupError, ValueError):
+                missing.append(name)
+    assert len(names) > 30
+    assert missing == []
+
+
+def test_the_defaults_the_authentication_page_lists_are_the_real_ones():
+    import ast
+
+    import drf_apifirst
+
+    page = (DOCS / "authentication.md").read_text()
+    listed = ast.literal_eval(PYTHON_BLOCK.findall(page)[0])
+    actual = drf_apifirst.rest_framework_settings()
+    assert {key: actual[key] for key in listed} == listed
