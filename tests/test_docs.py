@@ -24,7 +24,7 @@ def test_every_check_id_is_in_the_checks_reference():
     assert ids == documented
 
 
-PAGES = sorted(DOCS.glob("*.md")) + [DOCS.parent / "README.md"]
+PAGES = [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
