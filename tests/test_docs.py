@@ -12,8 +12,19 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 @pytest.mark.parametrize("key", sorted(OPTIONS))
-def test_every_setting_is_in_the_settings_reference(key):
-    assert f"### `{key}`" in (DOCS / "settings.md").read_text()
+def test_every_setting_is_in_the_settings_reference_with_its_real_default(key):
+    import ast
+
+    page = (DOCS / "settings.md").read_text()
+    assert f"### `{key}`" in page
+    section = page.split(f"### `{key}`", 1)[1].split("\n#", 1)[0]
+    documented = re.search(r"Default:\s*`([^`]+)`", section)
+    assert documented, f"{key}: no 'Default: `...`' in its section"
+    default = OPTIONS[key].default
+    if isinstance(default, str) and "." in default and not default.startswith(("/", "X-")):
+        assert documented.group(1).strip('"') == default  # a dotted path or model label
+    else:
+        assert ast.literal_eval(documented.group(1)) == default
 
 
 def test_every_check_id_is_in_the_checks_reference():
@@ -96,3 +107,50 @@ def test_the_defaults_the_authentication_page_lists_are_the_real_ones():
     listed = ast.literal_eval(PYTHON_BLOCK.findall(page)[0])
     actual = drf_apifirst.rest_framework_settings()
     assert {key: actual[key] for key in listed} == listed
+
+
+# What DRF and django-filter read from a view or paginator, which the library's classes
+# do not declare themselves.
+_DRF_ATTRIBUTES = {
+    "queryset",
+    "serializer_class",
+    "filterset_fields",
+    "filterset_class",
+    "ordering_fields",
+    "search_fields",
+    "ordering",
+    "pagination_class",
+    "permission_classes",
+    "throttle_scope",
+    "lookup_field",
+    "page_size",
+    "max_page_size",
+}
+
+
+@pytest.mark.parametrize("source", list(python_samples()))
+def test_every_attribute_a_sample_sets_on_a_library_class_is_one_it_reads(source):
+    import ast
+
+    from drf_apifirst import pagination, viewsets
+
+    bases = {
+        "ApiModelViewSet": viewsets.ApiModelViewSet,
+        "ReadOnlyApiModelViewSet": viewsets.ReadOnlyApiModelViewSet,
+        "ApiGenericViewSet": viewsets.ApiGenericViewSet,
+        "PageNumberPagination": pagination.PageNumberPagination,
+        "CursorPagination": pagination.CursorPagination,
+    }
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        library = [bases[b.id] for b in node.bases if isinstance(b, ast.Name) and b.id in bases]
+        if not library:
+            continue
+        for statement in node.body:
+            targets = statement.targets if isinstance(statement, ast.Assign) else []
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id not in _DRF_ATTRIBUTES:
+                    assert any(hasattr(base, target.id) for base in library), (
+                        f"{node.name}.{target.id}: no library class reads it"
+                    )

@@ -9,10 +9,13 @@ class TaskViewSet(ApiModelViewSet):
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from rest_framework import mixins, viewsets
 
 from drf_apifirst.caching import ResponseCacheMixin
 from drf_apifirst.conditional import ConditionalRequestMixin
+from drf_apifirst.exceptions import Problem
 from drf_apifirst.idempotency import IdempotencyMixin
 from drf_apifirst.mixins import (
     AuthSchemesMixin,
@@ -45,6 +48,14 @@ class ApiGenericViewSet(
     """GenericViewSet with auth schemes by name, serializers and permissions per action,
     tenant scoping, field selection and query optimisation from the serializer, strict
     query parameters and RateLimit headers."""
+
+    # The scope family HasScope requires ("tasks": tasks:read / tasks:write), and
+    # per-action scopes that replace it ({"archive": "tasks:admin"}).
+    scopes: str | None = None
+    action_scopes: Mapping[str, str] = {}
+    # The business-rule problems each action raises, for the OpenAPI document:
+    # ``{"destroy": [LastAdmin]}`` (see drf_apifirst.openapi.AutoSchema).
+    action_problems: Mapping[str, Sequence[type[Problem]]] = {}
 
 
 # The library's mixins come first in the method resolution order, so their hooks
