@@ -67,6 +67,38 @@ def test_limit_reached_is_a_429_problem_with_retry_after(api_client, key_headers
         assert api_client.get("/api/owned-tasks/", **key_headers).status_code == 200
 
 
+def test_a_counter_that_vanishes_and_comes_back_between_add_and_incr_keeps_counting(
+    frozen_clock, monkeypatch
+):
+    """The key expires (or is evicted) after ``add`` and another process re-creates it
+    before this one's ``incr``: the count goes on from theirs, it does not restart at 1."""
+    from django.core.cache import cache
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from drf_apifirst.throttling import PrincipalRateThrottle
+
+    real_incr = cache.incr
+    calls = []
+
+    def racing_incr(key, delta=1, version=None):
+        calls.append(key)
+        if len(calls) == 1:
+            cache.set(key, 7)  # another process's counter, made after ours vanished
+            raise ValueError(f"Key '{key}' not found")
+        return real_incr(key, delta, version)
+
+    monkeypatch.setattr(cache, "incr", racing_incr)
+    request = Request(APIRequestFactory().get("/", REMOTE_ADDR="10.9.8.7"))
+    request._user = type("Anon", (), {"is_authenticated": False, "pk": None})()
+    request._auth = None
+    throttle = PrincipalRateThrottle()
+    with override_settings(REST_FRAMEWORK=rates(anon="10/minute")):
+        assert throttle.allow_request(request, None)
+    assert throttle.state.remaining == 10 - 8
+    assert len(calls) == 2
+
+
 def test_principals_are_counted_apart(api_client, frozen_clock):
     first, second = User.objects.create_user("a"), User.objects.create_user("b")
     keys = []

@@ -314,7 +314,8 @@ class AutoSchema(openapi.AutoSchema):
         """The error statuses this operation documents, judged from the view and operation."""
         statuses = []
         parameters = operation.get("parameters", [])
-        has_query = any(p.get("in") == "query" for p in parameters)
+        # A query or header parameter the operation declares can be sent invalid.
+        has_query = any(p.get("in") in ("query", "header") for p in parameters)
         if "requestBody" in operation or self.method in _WRITE_METHODS or has_query:
             statuses.append(400)
         scoped = bool(

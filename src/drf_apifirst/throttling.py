@@ -117,9 +117,8 @@ class RateThrottle(BaseThrottle):
         self.cache.add(key, 0, timeout=window + 1)
         try:
             count = self.cache.incr(key)
-        except ValueError:  # the key expired between add and incr
-            self.cache.add(key, 1, timeout=window + 1)
-            count = 1
+        except ValueError:  # the key expired (or was evicted) between add and incr
+            count = 1 if self.cache.add(key, 1, timeout=window + 1) else self.cache.incr(key)
         reset = max(1, math.ceil(window_start + window - now))
         self.state = RateLimit(policy, limit, window, max(0, limit - count), reset)  # type: ignore[arg-type]
         _record(request, self.state)
