@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -152,16 +153,17 @@ def main() -> int:
         "WEB_CONCURRENCY": str(options.workers),
         "ACCESS_LOG": "",  # 1 line per request would measure the terminal
         "LOG_LEVEL": "ERROR",
+        # A fresh cache (rate-limit counters) without flushing a Redis others may use.
+        "CACHE_KEY_PREFIX": f"load-{os.getpid()}-{int(time.time())}",
     }
     print(f"Seeding {options.size} tasks per project...", flush=True)
     manage(env, "migrate", "--no-input", "-v", "0")
     credentials = json.loads(
         manage(env, "seed_demo", "--json", "--size", str(options.size)).strip().splitlines()[-1]
     )
-    subprocess.run(
-        ["redis-cli", "-u", env["REDIS_URL"], "flushdb"], check=False, capture_output=True
-    )
-    port = 18000 + os.getpid() % 1000
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     env["BIND"] = f"127.0.0.1:{port}"
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(

@@ -267,12 +267,13 @@ def test_readiness_checks_the_database_and_the_cache(client):
 
 @pytest.mark.django_db
 def test_readiness_is_a_503_problem_when_the_cache_is_down(client, monkeypatch):
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     def broken(*args, **kwargs):
         raise ConnectionError("cache unreachable")
 
-    monkeypatch.setattr(cache, "set", broken)
+    # The backend itself, not the `cache` proxy (whose target a test may swap).
+    monkeypatch.setattr(caches["default"], "set", broken)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response["Content-Type"] == "application/problem+json"
