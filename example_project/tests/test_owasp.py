@@ -144,6 +144,15 @@ def test_api2_expired_and_revoked_keys_are_401_like_unknown_ones(client, acme, a
     assert len(set(bodies)) == 1  # nothing tells which keys exist
 
 
+def test_api2_expired_tokens_are_401(client, as_user):
+    from knox.models import AuthToken
+
+    auth = as_user("demo")
+    assert client.get("/api/v2/tasks/", **auth).status_code == 200
+    AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
+    problem(client.get("/api/v2/tasks/", **auth), 401, "authentication_failed")
+
+
 def test_api2_logged_out_tokens_stop_working(client, as_user):
     auth = as_user("demo")
     assert client.get("/api/v2/tasks/", **auth).status_code == 200
