@@ -207,17 +207,6 @@ class MemberViewSet(
     filterset_fields = ["role"]
     ordering_fields = ["created"]
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.add_member(
-            self.get_tenant(), user=data["user"], role=data.get("role", Membership.Role.MEMBER)
-        )
-
-    def perform_update(self, serializer):
-        role = serializer.validated_data.get("role", serializer.instance.role)
-        serializer.instance = services.change_role(serializer.instance, role)
-        self._apifirst_written = serializer.instance  # the ETag of the new state
-
     def perform_destroy(self, instance):
         services.remove_member(instance)
 
@@ -243,15 +232,6 @@ class APIKeyViewSet(
     serializer_classes = {"create": APIKeyCreatedSerializer}
     filterset_fields = ["revoked"]
     ordering_fields = ["created", "name"]
-
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.create_integration_key(
-            self.get_tenant(),
-            name=data["name"],
-            scopes=data["scopes"],
-            expiry_date=data.get("expiry_date"),
-        )
 
     def perform_destroy(self, instance):
         instance.revoke()
