@@ -391,3 +391,30 @@ def test_seed_demo_size_loads_a_bigger_data_set_quickly(db, django_assert_max_nu
     assert Task.labels.through.objects.count() == 4 * 250
     seed_demo(size=500)
     assert Task.objects.count() == 4 * 500
+
+
+def test_an_admin_changes_a_role_and_gets_the_new_etag(client, as_user, acme):
+    auth = as_user("demo")
+    member = Membership.objects.get(organization=acme, role="member")
+    before = client.get(f"/api/v2/members/{member.pk}/", **auth)
+    changed = client.patch(
+        f"/api/v2/members/{member.pk}/",
+        {"role": "admin"},
+        content_type="application/json",
+        HTTP_IF_MATCH=before["ETag"],
+        **auth,
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["role"] == "admin"
+    member.refresh_from_db()
+    assert member.role == "admin"
+    after = client.get(f"/api/v2/members/{member.pk}/", **auth)
+    assert changed["ETag"] == after["ETag"] != before["ETag"]
+    stale = client.patch(
+        f"/api/v2/members/{member.pk}/",
+        {"role": "member"},
+        content_type="application/json",
+        HTTP_IF_MATCH=before["ETag"],
+        **auth,
+    )
+    assert stale.status_code == 412
