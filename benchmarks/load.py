@@ -242,8 +242,8 @@ def main() -> int:
                             "-t1",
                             f"-c{options.connections}",
                             f"-d{options.duration}s",
-                            "--timeout",
-                            "10s",
+                            "--timeout",  # a request stuck this long is a failure
+                            "30s",
                             "-s",
                             str(script),
                             base,

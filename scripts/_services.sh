@@ -82,3 +82,9 @@ ensure_curl() {
     command -v curl >/dev/null 2>&1 && return
     _install curl || echo "curl is not installed: the getting-started env will fail."
 }
+
+# wrk for the load env (benchmarks/load.py).
+ensure_wrk() {
+    command -v wrk >/dev/null 2>&1 && return
+    _install wrk || echo "wrk is not installed: the load env will fail."
+}
