@@ -391,6 +391,9 @@ def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
         "https://0x7f.1/hook",
         "https://[::1]/hook",
         "https://[::ffff:10.0.0.1]/hook",
+        "https://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
+        "https://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
+        "https://hooks.example.com:99999/hook",  # no such port
         "https://10.1.2.3/hook",
         "https://192.168.0.10/hook",
         "https://169.254.169.254/latest/meta-data/",  # cloud metadata
@@ -410,15 +413,24 @@ def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
     assert not Project.objects.filter(name="p").exists()
 
 
-def test_api7_a_public_https_webhook_is_accepted(client, as_user):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.example.com/tracker",
+        "https://hooks.example.com:8443/tracker?team=7",
+        "https://93.184.215.14/hook",
+        "https://[2606:4700::1111]/hook",
+    ],
+)
+def test_api7_a_public_https_webhook_is_accepted(client, as_user, url):
     response = client.post(
         "/api/v2/projects/",
-        {"name": "p", "webhook_url": "https://hooks.example.com/tracker"},
+        {"name": "p", "webhook_url": url},
         content_type=JSON,
         **as_user("demo"),
     )
-    assert response.status_code == 201
-    assert response.json()["webhook_url"] == "https://hooks.example.com/tracker"
+    assert response.status_code == 201, response.content
+    assert response.json()["webhook_url"] == url
 
 
 def test_api7_a_name_that_resolves_inside_is_refused_at_delivery(monkeypatch):

@@ -46,11 +46,27 @@ def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     ]
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64): each
+    must be public too, or ``[::ffff:10.0.0.1]`` would reach 10.0.0.1."""
+    embedded = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if address in NAT64:
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [ip for ip in embedded if ip is not None]
+
+
 def _is_allowed(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
     if any(address in network for network in _allowed_networks()):
         return True
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if address.ipv4_mapped is not None:
+            return _is_allowed(address.ipv4_mapped)
+        if not all(_is_allowed(ip) for ip in embedded):
+            return False
     return address.is_global and not address.is_multicast
 
 
@@ -75,6 +91,10 @@ def check_url(url: str) -> None:
         raise UnsafeWebhookURL("The URL has no host.")
     if parts.username is not None or parts.password is not None:
         raise UnsafeWebhookURL("The URL may not contain credentials.")
+    try:
+        parts.port  # noqa: B018 (raises for a port out of range)
+    except ValueError as error:
+        raise UnsafeWebhookURL(f"The port is not valid: {error}.") from None
     address = _literal_address(host)
     if address is not None:
         if not _is_allowed(address):
