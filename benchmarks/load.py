@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,8 +29,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT = ROOT / "example_project"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from _example_server import PROJECT, free_port, manage, wait_for
 
 # Each wrk thread counts statuses; done() adds them up and prints one JSON line.
 LUA = r"""
@@ -88,20 +87,6 @@ def endpoint_script(
         f"HEADERS = {{{header_items}}}\nBODY = {lua_string(body) if body else 'nil'}\n"
         f"IDEMPOTENT = {'true' if idempotent else 'false'}\nRUN = {lua_string(run)}\n" + LUA
     )
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
 
 
 def call(base: str, method: str, path: str, headers: dict[str, str], body: object = None):
@@ -161,24 +146,14 @@ def main() -> int:
     credentials = json.loads(
         manage(env, "seed_demo", "--json", "--size", str(options.size)).strip().splitlines()[-1]
     )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env["BIND"] = f"127.0.0.1:{port}"
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=PROJECT, env=env
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2)
-                break
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit("gunicorn did not start")
-                time.sleep(0.3)
+        wait_for(f"{base}/healthz", server)
         token = call(
             base,
             "POST",

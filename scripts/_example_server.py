@@ -42,8 +42,10 @@ def manage(env: dict[str, str], *args: str) -> str:
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
         env=env,
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if result.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return result.stdout

@@ -26,10 +26,11 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from _example_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "getting-started.md"
@@ -91,12 +92,6 @@ def build_wheel(workdir: Path) -> Path:
         sys.exit(f"building the wheel failed:\n{built.stdout}{built.stderr}")
     [wheel] = glob.glob(str(dist / "*.whl"))
     return Path(wheel)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def main(workdir: Path) -> int:

@@ -284,14 +284,13 @@ def test_readiness_is_a_503_problem_when_the_cache_is_down(client, monkeypatch):
 
 def test_gunicorn_serves_with_several_workers_and_logs_json_lines(tmp_path):
     """The production profile as deployed: gunicorn.conf.py, DEBUG=0, JSON logs."""
-    import socket
     import time
     import urllib.error
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    from tests.servers import free_port, wait_until_serving
+
+    port = free_port()
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -312,15 +311,7 @@ def test_gunicorn_serves_with_several_workers_and_logs_json_lines(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None, "gunicorn exited"
-                assert time.monotonic() < deadline, "gunicorn did not answer"
-                time.sleep(0.2)
+        wait_until_serving(f"http://127.0.0.1:{port}/healthz", server)
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v2/tasks/", headers={"X-Request-ID": "trace-gunicorn-1"}
         )

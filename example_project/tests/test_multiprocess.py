@@ -6,7 +6,6 @@ Runs in the `postgres` tox env, which `make test` gives a PostgreSQL and a Redis
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from tests.servers import free_port, wait_until_serving
 from tracker.models import Task
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -33,12 +33,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def request(method, url, key, body=None, headers=None):
@@ -71,7 +65,7 @@ def server():
     """gunicorn with 4 workers on the test database and the shared Redis."""
     parts = urlsplit(os.environ["DATABASE_URL"])
     database_url = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -88,18 +82,7 @@ def server():
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/schema/", timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
+    wait_until_serving(f"{base}/api/schema/", process)
     yield base
     process.terminate()
     process.wait(timeout=30)

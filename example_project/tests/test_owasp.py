@@ -19,20 +19,13 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
+from drf_apifirst.testing import assert_problem
 from tracker import webhooks
 from tracker.models import Label, Membership, OrganizationAPIKey, Project, Task
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROBLEM = "application/problem+json"
 JSON = "application/json"
-
-
-def problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    body = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 def a_task_of(organization):
@@ -55,7 +48,7 @@ def test_api1_another_organizations_task_is_not_found(
         response = method(url, {"title": "mine now"}, content_type=JSON, **auth)
         # Exactly what an id that exists nowhere answers: no existence oracle.
         assert (
-            problem(response, 404, "not_found")["detail"]
+            assert_problem(response, status=404, code="not_found")["detail"]
             == client.get("/api/v2/tasks/999999/", **auth).json()["detail"]
         )
     theirs.refresh_from_db()
@@ -93,7 +86,7 @@ def test_api1_writes_cannot_point_at_another_organizations_rows(client, as_user,
         content_type=JSON,
         **auth,
     )
-    body = problem(response, 400, "validation_error")
+    body = assert_problem(response, status=400, code="validation_error")
     assert {error["pointer"] for error in body["errors"]} == {
         "#/project",
         "#/labels",
@@ -140,7 +133,7 @@ def test_api2_expired_and_revoked_keys_are_401_like_unknown_ones(client, acme, a
     bodies = []
     for auth in (expired, revoked, unknown):
         response = client.get("/api/v2/tasks/", **auth)
-        bodies.append(problem(response, 401, "authentication_failed")["detail"])
+        bodies.append(assert_problem(response, status=401, code="authentication_failed")["detail"])
     assert len(set(bodies)) == 1  # nothing tells which keys exist
 
 
@@ -150,14 +143,14 @@ def test_api2_expired_tokens_are_401(client, as_user):
     auth = as_user("demo")
     assert client.get("/api/v2/tasks/", **auth).status_code == 200
     AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
-    problem(client.get("/api/v2/tasks/", **auth), 401, "authentication_failed")
+    assert_problem(client.get("/api/v2/tasks/", **auth), status=401, code="authentication_failed")
 
 
 def test_api2_logged_out_tokens_stop_working(client, as_user):
     auth = as_user("demo")
     assert client.get("/api/v2/tasks/", **auth).status_code == 200
     assert client.post("/api/auth/logout/", **auth).status_code == 204
-    problem(client.get("/api/v2/tasks/", **auth), 401, "authentication_failed")
+    assert_problem(client.get("/api/v2/tasks/", **auth), status=401, code="authentication_failed")
 
 
 def test_api2_password_guessing_is_throttled(client, demo, frozen_clock):
@@ -170,7 +163,7 @@ def test_api2_password_guessing_is_throttled(client, demo, frozen_clock):
         for n in range(11)
     ]
     assert {response.status_code for response in attempts[:10]} == {400}
-    problem(attempts[10], 429, "throttled")
+    assert_problem(attempts[10], status=429, code="throttled")
     assert int(attempts[10]["Retry-After"]) > 0
     # Even the right password waits now.
     right = client.post(
@@ -263,7 +256,7 @@ def test_api4_oversized_bodies_are_a_413_problem(client, as_user, acme):
     auth = as_user("demo")
     huge = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     response = client.post("/api/v2/labels/", {"name": huge}, content_type=JSON, **auth)
-    problem(response, 413, "request_too_large")
+    assert_problem(response, status=413, code="request_too_large")
     assert not Label.objects.filter(name__startswith="xxx").exists()
 
 
@@ -274,7 +267,7 @@ def test_api4_lists_in_payloads_are_bounded(client, as_key, acme):
     response = client.post(
         f"/api/v2/projects/{project.pk}/commits/", {"commits": commits}, content_type=JSON, **auth
     )
-    body = problem(response, 400, "validation_error")
+    body = assert_problem(response, status=400, code="validation_error")
     assert body["errors"][0]["pointer"] == "#/commits"
 
 
@@ -287,7 +280,7 @@ def test_api4_rate_limits_answer_429_with_retry_after(client, as_key, acme, froz
         statuses = [client.get("/api/v2/tasks/", **auth).status_code for _ in range(4)]
         last = client.get("/api/v2/tasks/", **auth)
     assert statuses == [200, 200, 200, 429]
-    problem(last, 429, "throttled")
+    assert_problem(last, status=429, code="throttled")
     assert int(last["Retry-After"]) >= 1
     assert last["RateLimit-Policy"] == '"api_key";q=3;w=60'
 
@@ -309,7 +302,7 @@ def test_api5_members_cannot_call_admin_actions(client, as_user, acme):
         ),
     ]
     for response in refused:
-        problem(response, 403, "insufficient_scope")
+        assert_problem(response, status=403, code="insufficient_scope")
     assert Project.objects.filter(pk=project.pk).exists()
     member.refresh_from_db()
     assert member.role == "member"
@@ -334,7 +327,7 @@ def test_api5_admins_can(client, as_user, acme):
 def test_api5_keys_cannot_manage_people_or_keys(client, as_key, acme):
     auth = as_key(acme, ["tasks:read"])
     for url in ("/api/v2/members/", "/api/v2/api-keys/"):
-        problem(client.get(url, **auth), 401, "not_authenticated")
+        assert_problem(client.get(url, **auth), status=401, code="not_authenticated")
 
 
 def test_api5_admins_cannot_grant_keys_admin_scopes(client, as_user):
@@ -344,7 +337,7 @@ def test_api5_admins_cannot_grant_keys_admin_scopes(client, as_user):
         content_type=JSON,
         **as_user("demo"),
     )
-    body = problem(response, 400, "validation_error")
+    body = assert_problem(response, status=400, code="validation_error")
     assert {error["pointer"] for error in body["errors"]} == {"#/scopes/1", "#/scopes/2"}
     assert not OrganizationAPIKey.objects.filter(name="too much").exists()
 
@@ -363,18 +356,20 @@ def test_api6_a_retried_create_creates_one_task(client, as_key, acme):
     assert again["Idempotent-Replayed"] == "true"
     assert Task.objects.filter(title="exactly once").count() == 1
     other = client.post("/api/v2/tasks/", {**body, "title": "else"}, content_type=JSON, **auth)
-    problem(other, 422, "idempotency_key_reused")
+    assert_problem(other, status=422, code="idempotency_key_reused")
 
 
 def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
     auth = as_user("demo")
     me = Membership.objects.get(organization=acme, user__username="demo")
-    problem(
+    assert_problem(
         client.patch(f"/api/v2/members/{me.pk}/", {"role": "member"}, content_type=JSON, **auth),
-        409,
-        "last_admin",
+        status=409,
+        code="last_admin",
     )
-    problem(client.delete(f"/api/v2/members/{me.pk}/", **auth), 409, "last_admin")
+    assert_problem(
+        client.delete(f"/api/v2/members/{me.pk}/", **auth), status=409, code="last_admin"
+    )
     me.refresh_from_db()
     assert me.role == "admin"
 
@@ -408,7 +403,7 @@ def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
     response = client.post(
         "/api/v2/projects/", {"name": "p", "webhook_url": url}, content_type=JSON, **as_user("demo")
     )
-    body = problem(response, 400, "validation_error")
+    body = assert_problem(response, status=400, code="validation_error")
     assert body["errors"][0]["pointer"] == "#/webhook_url"
     assert not Project.objects.filter(name="p").exists()
 
@@ -583,7 +578,7 @@ def test_api8_a_crash_answers_a_bare_500_problem(client, as_key, acme, monkeypat
             content_type=JSON,
             **as_key(acme, ["tasks:write"]),
         )
-    body = problem(response, 500, "server_error")
+    body = assert_problem(response, status=500, code="server_error")
     assert "hunter2" not in response.content.decode()
     assert "traceback" not in body
     assert body["request_id"] == response["X-Request-ID"]
@@ -609,7 +604,9 @@ def test_api9_the_deprecated_version_says_so_on_every_response(client, as_user):
 
 
 def test_api9_unknown_versions_are_a_problem_naming_the_known_ones(client, as_user):
-    body = problem(client.get("/api/v3/tasks/", **as_user("demo")), 404, "unknown_version")
+    body = assert_problem(
+        client.get("/api/v3/tasks/", **as_user("demo")), status=404, code="unknown_version"
+    )
     assert "v1" in body["detail"]
     assert "v2" in body["detail"]
 
@@ -648,7 +645,7 @@ def test_api10_malformed_pushes_are_rejected(client, as_key, acme, payload, poin
         content_type=JSON,
         **as_key(acme, ["tasks:write"]),
     )
-    body = problem(response, 400, "validation_error")
+    body = assert_problem(response, status=400, code="validation_error")
     assert [error["pointer"] for error in body["errors"]] == [pointer]
 
 

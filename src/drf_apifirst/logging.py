@@ -29,15 +29,23 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None
 }
 
 
+def _record_request_id(record: logging.LogRecord) -> str | None:
+    """The request id of a record: set on it, current, or on the request it carries.
+
+    Django logs 4xx/5xx responses after the middleware chain has returned (the id is no
+    longer current), passing the request: the id is read from it."""
+    return (
+        getattr(record, "request_id", None)
+        or get_request_id()
+        or getattr(getattr(record, "request", None), "request_id", None)
+    )
+
+
 class RequestIdFilter(logging.Filter):
     """Sets ``record.request_id`` (``"-"`` outside a request); never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not getattr(record, "request_id", None):
-            # Django logs 4xx/5xx responses after the middleware chain has returned (the
-            # id is no longer current), passing the request: read the id from it.
-            request = getattr(record, "request", None)
-            record.request_id = get_request_id() or getattr(request, "request_id", None) or "-"
+        record.request_id = _record_request_id(record) or "-"
         return True
 
 
@@ -54,9 +62,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None)
-            or get_request_id()
-            or getattr(getattr(record, "request", None), "request_id", None),
+            "request_id": _record_request_id(record),
         }
         for name, value in vars(record).items():
             if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
