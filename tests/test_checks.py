@@ -5,8 +5,26 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 import drf_apifirst
-from drf_apifirst.checks import check_rest_framework_wiring, check_settings
+from drf_apifirst import checks
+from drf_apifirst.checks import check_settings
 from drf_apifirst.openapi import AutoSchema
+
+# One function per check id (or per closely related ids), in the order of the ids.
+WIRING_CHECKS = [
+    checks.check_app_installed,
+    checks.check_throttle_rates,
+    checks.check_rest_framework_versions,
+    checks.check_exception_handler,
+    checks.check_middleware,
+    checks.check_versioning_class,
+    checks.check_schema_class,
+]
+
+
+def check_rest_framework_wiring():
+    return [message for check in WIRING_CHECKS for message in check()]
+
+
 
 
 class MySchema(AutoSchema):
@@ -281,3 +299,28 @@ def test_e011_sunset_before_deprecation():
 @override_settings(REST_FRAMEWORK=drf_apifirst.rest_framework_settings())
 def test_w007_versions_without_a_versioning_class():
     assert [m.id for m in check_rest_framework_wiring()] == ["drf_apifirst.W007"]
+
+
+@override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+def test_a_proxy_in_front_without_trusted_proxies_is_a_warning(settings):
+    assert checks.check_trusted_proxies() == [
+        Warning(
+            "SECURE_PROXY_SSL_HEADER is set, so a proxy is in front of this app, but "
+            "DRF_APIFIRST['TRUSTED_PROXIES'] trusts none: rate limits and logs see every "
+            "anonymous client as the proxy's address.",
+            hint="Set TRUSTED_PROXIES to the number of proxies in front (1 for one load "
+            "balancer) or to their networks (docs/deploying.md).",
+            id="drf_apifirst.W008",
+        )
+    ]
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "TRUSTED_PROXIES": 1}
+    assert checks.check_trusted_proxies() == []
+
+
+@override_settings(SECURE_PROXY_SSL_HEADER=None)
+def test_no_proxy_no_warning():
+    assert checks.check_trusted_proxies() == []
+
+
+def test_the_test_urlconf_passes_the_save_kwargs_check():
+    assert checks.check_save_kwargs() == []

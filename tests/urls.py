@@ -20,6 +20,10 @@ router.register("idempotent-tasks", views.IdempotentTaskViewSet, basename="idemp
 router.register("key-required-tasks", views.KeyRequiredTaskViewSet, basename="key-required")
 router.register("cached-articles", views.CachedArticleViewSet, basename="cached-article")
 router.register("cached-owned-tasks", views.CachedOwnedTaskViewSet, basename="cached-owned")
+router.register("tutorial-tasks", views.TutorialTaskViewSet, basename="tutorial")
+router.register(
+    "querysetless-articles", views.QuerysetlessCachedArticleViewSet, basename="querysetless"
+)
 
 versioned = SimpleRouter()
 versioned.register("vtasks", views.VersionedTaskViewSet, basename="vtask")

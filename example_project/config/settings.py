@@ -191,6 +191,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # One load balancer in front: its X-Forwarded-For hop names the client (rate limits).
+    DRF_APIFIRST["TRUSTED_PROXIES"] = int(os.environ.get("TRUSTED_PROXIES", "1"))
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

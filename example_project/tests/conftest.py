@@ -65,7 +65,9 @@ def as_key(demo):
     """``as_key(org, ["tasks:read"])``: headers carrying a new key of that organization."""
 
     def headers(organization, scopes, **fields):
-        key = create_integration_key(organization, name="test", scopes=scopes, **fields)
+        key = create_integration_key(
+            organization=organization, name="test", scopes=scopes, **fields
+        )
         return {"HTTP_AUTHORIZATION": f"Api-Key {key.plaintext_key}"}
 
     return headers

@@ -12,7 +12,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from drf_apifirst.serializers import ApiModelSerializer
-from tracker import services
 from tracker.models import Comment, Label, Membership, OrganizationAPIKey, Project, Task
 from tracker.services import INTEGRATION_SCOPES
 
@@ -124,21 +123,10 @@ class MemberSerializer(ApiModelSerializer):
         fields = ["id", "username", "role", "created"]
         read_only_fields = ["created"]
 
-    def create(self, validated_data):
-        # `organization` is the request's, stamped by the viewset (tenant_field).
-        return services.add_member(
-            validated_data["organization"],
-            user=validated_data["user"],
-            role=validated_data.get("role", Membership.Role.MEMBER),
-        )
-
 
 class MemberRoleSerializer(MemberSerializer):
     class Meta(MemberSerializer.Meta):
         read_only_fields = ["username", "created"]
-
-    def update(self, instance, validated_data):
-        return services.change_role(instance, validated_data.get("role", instance.role))
 
 
 class APIKeySerializer(ApiModelSerializer):
@@ -163,15 +151,6 @@ class APIKeyCreatedSerializer(APIKeySerializer):
 
     class Meta(APIKeySerializer.Meta):
         fields = [*APIKeySerializer.Meta.fields, "key"]
-
-    def create(self, validated_data):
-        # `owner` is the request's organization, stamped by the viewset (tenant_field).
-        return services.create_integration_key(
-            validated_data["owner"],
-            name=validated_data["name"],
-            scopes=validated_data["scopes"],
-            expiry_date=validated_data.get("expiry_date"),
-        )
 
 
 class CommitSerializer(serializers.Serializer):

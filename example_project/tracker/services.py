@@ -75,7 +75,7 @@ CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d{1,18})\
 
 @transaction.atomic
 def close_tasks_from_commits(
-    project: Project, commits: list[dict[str, Any]]
+    *, project: Project, commits: list[dict[str, Any]]
 ) -> tuple[list[int], list[int]]:
     """``closes #12`` in a commit message closes task 12 of ``project``. Returns the
     task ids closed and the referenced numbers left alone (not an open task of it)."""
@@ -106,7 +106,7 @@ def _is_last_admin(membership: Membership) -> bool:
     return [m.pk for m in admins] == [membership.pk]
 
 
-def add_member(organization: Organization, *, user: Any, role: str) -> Membership:
+def add_member(*, organization: Organization, user: Any, role: str) -> Membership:
     try:
         with transaction.atomic():
             return Membership.objects.create(organization=organization, user=user, role=role)
@@ -115,7 +115,7 @@ def add_member(organization: Organization, *, user: Any, role: str) -> Membershi
 
 
 @transaction.atomic
-def change_role(membership: Membership, role: str) -> Membership:
+def change_role(*, membership: Membership, role: str) -> Membership:
     if role != Membership.Role.ADMIN and _is_last_admin(membership):
         raise LastAdmin()
     membership.role = role
@@ -124,7 +124,7 @@ def change_role(membership: Membership, role: str) -> Membership:
 
 
 @transaction.atomic
-def remove_member(membership: Membership) -> None:
+def remove_member(*, membership: Membership) -> None:
     if _is_last_admin(membership):
         raise LastAdmin()
     membership.delete()
@@ -134,7 +134,7 @@ def remove_member(membership: Membership) -> None:
 
 
 def create_integration_key(
-    organization: Organization, *, name: str, scopes: list[str], expiry_date: Any = None
+    *, organization: Organization, name: str, scopes: list[str], expiry_date: Any = None
 ) -> OrganizationAPIKey:
     """A new key; its secret is on ``key.plaintext_key`` for this response only."""
     key, plaintext = OrganizationAPIKey.objects.create_key(
@@ -215,7 +215,9 @@ def seed_demo(*, size: int = 10) -> dict[str, object]:
     acme = Organization.objects.get(slug="acme")
     OrganizationAPIKey.objects.filter(owner=acme, name__startswith="demo-").delete()
     api_keys = {
-        kind: create_integration_key(acme, name=f"demo-{kind}", scopes=scopes).plaintext_key  # type: ignore[attr-defined]
+        kind: create_integration_key(
+            organization=acme, name=f"demo-{kind}", scopes=scopes
+        ).plaintext_key  # type: ignore[attr-defined]
         for kind, scopes in DEMO_KEYS.items()
     }
     return {"username": DEMO_USERNAME, "password": DEMO_PASSWORD, "api_keys": api_keys}

@@ -17,9 +17,8 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from drf_apifirst.tenancy import get_tenant
 from drf_apifirst.viewsets import ApiGenericViewSet, ApiModelViewSet
-from tracker import services
+from tracker import selectors, services
 from tracker.models import Comment, Label, Membership, OrganizationAPIKey, Project, Task
 from tracker.serializers import (
     APIKeyCreatedSerializer,
@@ -76,7 +75,7 @@ class ProjectViewSet(ApiModelViewSet):
         serializer = CommitsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         closed, ignored = services.close_tasks_from_commits(
-            project, serializer.validated_data["commits"]
+            project=project, commits=serializer.validated_data["commits"]
         )
         return Response(CommitsResultSerializer({"closed": closed, "ignored": ignored}).data)
 
@@ -93,21 +92,12 @@ class LabelViewSet(ApiModelViewSet):
     search_fields = ["name"]
 
 
-def _of_tenant(model, lookup):
-    """A filter's choices: the rows of the request's organization. Another
-    organization's id is then "not a valid choice", like an id nobody has."""
-
-    def queryset(request):
-        tenant = get_tenant(request) if request is not None else None
-        return model.objects.filter(**{lookup: tenant}) if tenant else model.objects.none()
-
-    return queryset
-
-
 class TaskFilter(django_filters.FilterSet):
-    project = django_filters.ModelChoiceFilter(queryset=_of_tenant(Project, "organization"))
+    project = django_filters.ModelChoiceFilter(
+        queryset=selectors.of_request_tenant(Project, "organization")
+    )
     assignee = django_filters.ModelChoiceFilter(
-        queryset=_of_tenant(get_user_model(), "memberships__organization")
+        queryset=selectors.of_request_tenant(get_user_model(), "memberships__organization")
     )
     label = django_filters.CharFilter(field_name="labels__name", lookup_expr="iexact")
     due_before = django_filters.DateFilter(field_name="due", lookup_expr="lte")
@@ -119,7 +109,9 @@ class TaskFilter(django_filters.FilterSet):
 
 
 class CommentFilter(django_filters.FilterSet):
-    task = django_filters.ModelChoiceFilter(queryset=_of_tenant(Task, "project__organization"))
+    task = django_filters.ModelChoiceFilter(
+        queryset=selectors.of_request_tenant(Task, "project__organization")
+    )
 
     class Meta:
         model = Comment
@@ -176,12 +168,12 @@ class CommentViewSet(ApiModelViewSet):
 
 @organization_header
 class MemberViewSet(
-    ApiGenericViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
+    ApiGenericViewSet,
 ):
     """The organization's members. Everyone may list them; admins add, re-role and
     remove them, and the last admin cannot leave."""
@@ -207,17 +199,30 @@ class MemberViewSet(
     filterset_fields = ["role"]
     ordering_fields = ["created"]
 
+    def perform_create(self, serializer):
+        serializer.instance = services.add_member(
+            organization=self.get_tenant(),
+            user=serializer.validated_data["user"],
+            role=serializer.validated_data.get("role", Membership.Role.MEMBER),
+        )
+
+    def perform_update(self, serializer):
+        membership = serializer.instance
+        serializer.instance = services.change_role(
+            membership=membership, role=serializer.validated_data.get("role", membership.role)
+        )
+
     def perform_destroy(self, instance):
-        services.remove_member(instance)
+        services.remove_member(membership=instance)
 
 
 @organization_header
 class APIKeyViewSet(
-    ApiGenericViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
+    ApiGenericViewSet,
 ):
     """The organization's integration keys (admins only). The secret is in the create
     response only; DELETE revokes a key (it stays listed, ``revoked: true``)."""
@@ -232,6 +237,15 @@ class APIKeyViewSet(
     serializer_classes = {"create": APIKeyCreatedSerializer}
     filterset_fields = ["revoked"]
     ordering_fields = ["created", "name"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.create_integration_key(
+            organization=self.get_tenant(),
+            name=data["name"],
+            scopes=data["scopes"],
+            expiry_date=data.get("expiry_date"),
+        )
 
     def perform_destroy(self, instance):
         instance.revoke()

@@ -1,9 +1,16 @@
+from typing import Any
+
 from django.apps import AppConfig
-from django.apps import apps as django_apps
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 REQUIRED_APPS = ("rest_framework_api_key", "knox")
+
+
+def _listed(app: str) -> bool:
+    """Whether INSTALLED_APPS names the app (or one of its AppConfig classes)."""
+    return any(entry == app or entry.startswith(f"{app}.") for entry in settings.INSTALLED_APPS)
 
 
 class DrfApifirstConfig(AppConfig):
@@ -11,15 +18,16 @@ class DrfApifirstConfig(AppConfig):
     verbose_name = _("drf-apifirst")
     default_auto_field = "django.db.models.BigAutoField"
 
-    def import_models(self) -> None:
-        # Our models build on these two apps; without them Django's error names neither.
-        missing = [app for app in REQUIRED_APPS if not django_apps.is_installed(app)]
+    def __init__(self, app_name: str, app_module: Any) -> None:
+        # Our models build on these two apps; without them Django's error (raised when the
+        # models are imported, after every AppConfig is made) names neither.
+        missing = [app for app in REQUIRED_APPS if not _listed(app)]
         if missing:
             raise ImproperlyConfigured(
                 f"drf_apifirst needs {' and '.join(repr(app) for app in missing)} in "
                 "INSTALLED_APPS (before 'drf_apifirst')."
             )
-        super().import_models()
+        super().__init__(app_name, app_module)
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

@@ -9,13 +9,21 @@ nothing about which keys exist.
 
 from __future__ import annotations
 
+import binascii
+from collections.abc import Mapping, Sequence
+from hmac import compare_digest
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
+from knox.models import get_token_model
+from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -27,6 +35,7 @@ from drf_apifirst.settings import apifirst_settings
 __all__ = [
     "APIKeyAuthentication",
     "APIKeyPrincipal",
+    "AuthSchemesMixin",
     "TokenAuthentication",
     "drop_cached_api_key",
     "forget_api_key",
@@ -190,10 +199,64 @@ class TokenAuthentication(KnoxTokenAuthentication):
     request (a second query); here that sweep happens at login instead.
     """
 
-    def _cleanup_token(self, auth_token: Any) -> bool:
+    invalid_token_message = _("Invalid token.")
+
+    def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
+        """knox's, with the sweep of the user's other expired tokens left to login."""
+        text = token.decode("utf-8")
+        for auth_token in (
+            get_token_model()
+            .objects.filter(token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH])
+            .select_related("user")
+        ):
+            if self.delete_if_expired(auth_token):
+                continue
+            try:
+                digest = hash_token(text)
+            except (TypeError, binascii.Error):
+                raise exceptions.AuthenticationFailed(self.invalid_token_message) from None
+            if compare_digest(digest, auth_token.digest):
+                if knox_settings.AUTO_REFRESH and auth_token.expiry:
+                    self.renew_token(auth_token)
+                user_and_token: tuple[Any, Any] = self.validate_user(auth_token)
+                return user_and_token
+        raise exceptions.AuthenticationFailed(self.invalid_token_message)
+
+    def delete_if_expired(self, auth_token: Any) -> bool:
+        """An expired token is deleted (``token_expired`` is sent) and does not match."""
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
             username = auth_token.user.get_username()
             auth_token.delete()
             token_expired.send(sender=type(self), username=username, source="auth_token")
             return True
         return False
+
+
+class AuthSchemesMixin:
+    """``auth = ("token", "api_key")`` picks the authentication schemes by name.
+
+    Names: ``token`` (knox), ``api_key``, ``session``, ``basic``; ``None`` keeps
+    ``authentication_classes`` (the ``DEFAULT_AUTHENTICATION_CLASSES``).
+    """
+
+    # Scheme names (keys of AUTH_SCHEMES); None: authentication_classes.
+    auth: Sequence[str] | None = None
+
+    AUTH_SCHEMES: Mapping[str, str] = {
+        "token": "drf_apifirst.authentication.TokenAuthentication",
+        "api_key": "drf_apifirst.authentication.APIKeyAuthentication",
+        "session": "rest_framework.authentication.SessionAuthentication",
+        "basic": "rest_framework.authentication.BasicAuthentication",
+    }
+
+    def get_authenticators(self) -> list[Any]:
+        if self.auth is None:
+            authenticators: list[Any] = super().get_authenticators()  # type: ignore[misc]
+            return authenticators
+        unknown = [name for name in self.auth if name not in self.AUTH_SCHEMES]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}.auth names unknown schemes {unknown}; "
+                f"choose from {sorted(self.AUTH_SCHEMES)}."
+            )
+        return [import_string(self.AUTH_SCHEMES[name])() for name in self.auth]

@@ -2,20 +2,25 @@
 
     class TaskViewSet(ApiModelViewSet):
         cache_seconds = 30                        # or {"list": 30, "retrieve": 60}
-        cache_models = [Project]                  # also invalidated by these (nested data)
+        cache_models = [Project]                  # also invalidated by these
         cache_public = False                      # True: shared across callers of a tenant
 
-A cached response is keyed by path, sorted query string, version, ``Accept`` and the
-caller (the key, user or address) — or, with ``cache_public``, the tenant only, never
-shared across tenants. Every write through the ORM (``post_save``, ``post_delete``,
-``m2m_changed``) bumps a per-model generation counter that is part of the key, so the next
-GET misses: no key scan, no stale page. A hit is answered after authentication,
-permissions and throttling, without touching the database.
+A cached response is keyed by path, canonical query string, version, ``Accept``, the
+caller (the key, user or address) and the resolved tenant — or, with ``cache_public``, the
+tenant only, never shared across tenants. Every write through the ORM (``post_save``,
+``post_delete``, ``m2m_changed``) of a model the view reads bumps a per-model generation
+counter that is part of the key, so the next GET misses: no key scan, no stale page. The
+models a view reads are its queryset's, its serializers' (nested and expandable ones
+included) and ``cache_models``. A hit is answered after authentication, permissions and
+throttling, without touching the database.
+
+Hooks: ``get_cache_ttl()``, ``get_cache_models()``, ``get_cache_key(request)``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,25 +29,35 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from rest_framework import serializers
 
+from drf_apifirst.compat import declared_fields
+from drf_apifirst.context import canonical_query, request_context
 from drf_apifirst.exceptions import ShortCircuit
-from drf_apifirst.tenancy import get_tenant
-from drf_apifirst.throttling import principal_ident
+from drf_apifirst.principals import get_principal, get_tenant, tenant_ident
+from drf_apifirst.settings import apifirst_settings
 
-__all__ = ["ResponseCacheMixin", "bump_generation", "model_generations", "watch_models"]
+__all__ = [
+    "GENERATION_KEY",
+    "RESPONSE_KEY_PREFIX",
+    "ResponseCacheMixin",
+    "bump_generation",
+    "model_generations",
+    "serializer_models",
+    "watch_models",
+]
 
-_GENERATION = "drf_apifirst:gen:{label}"
+GENERATION_KEY = "drf_apifirst:gen:{label}"
+RESPONSE_KEY_PREFIX = "drf_apifirst:resp:"
 # Headers a cached response keeps.
 _KEPT_HEADERS = ("Content-Type", "ETag", "Link", "Deprecation", "Sunset", "Content-Language")
-_VARY = ("Accept", "Authorization", "X-Api-Key")
-
 
 _WATCHED: set[str] = set()
 
 
 def _bump(labels: Iterable[str]) -> None:
     for label in labels:
-        key = _GENERATION.format(label=label)
+        key = GENERATION_KEY.format(label=label)
         if not cache.add(key, 1, None):
             try:
                 cache.incr(key)
@@ -80,9 +95,49 @@ def watch_models(models: Iterable[type[Model]]) -> None:
 
 def model_generations(models: Iterable[type[Model]]) -> str:
     labels = sorted({model._meta.label_lower for model in models})
-    keys = [_GENERATION.format(label=label) for label in labels]
+    keys = [GENERATION_KEY.format(label=label) for label in labels]
     found = cache.get_many(keys)
     return ",".join(f"{label}={found.get(key, 0)}" for label, key in zip(labels, keys, strict=True))
+
+
+def serializer_models(serializer_class: Any) -> set[type[Model]]:
+    """The models a serializer class reads: its ``Meta.model`` and those of its declared
+    nested serializers and expandable fields, recursively (without instantiating it)."""
+    found: set[type[Model]] = set()
+    pending = [serializer_class]
+    seen: set[Any] = set()
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, type) or current in seen:
+            continue
+        seen.add(current)
+        model = getattr(getattr(current, "Meta", None), "model", None)
+        if isinstance(model, type) and issubclass(model, Model):
+            found.add(model)
+        for field in declared_fields(current).values():
+            nested = field.child if isinstance(field, serializers.ListSerializer) else field
+            if isinstance(nested, serializers.BaseSerializer):
+                pending.append(type(nested))
+        expandable = getattr(getattr(current, "Meta", None), "expandable_fields", {}) or {}
+        for spec in expandable.values():
+            pending.append(spec[0] if isinstance(spec, tuple) else spec)
+    return found
+
+
+def _declared_models(view_class: Any) -> set[type[Model]]:
+    """What a view class reads, as far as its class attributes tell."""
+    models: set[type[Model]] = set(getattr(view_class, "cache_models", ()) or ())
+    queryset = getattr(view_class, "queryset", None)
+    if queryset is not None:
+        models.add(queryset.model)
+    serializer_classes = [
+        getattr(view_class, "serializer_class", None),
+        *(getattr(view_class, "serializer_classes", None) or {}).values(),
+    ]
+    for serializer_class in serializer_classes:
+        if serializer_class is not None:
+            models |= serializer_models(serializer_class)
+    return models
 
 
 class ResponseCacheMixin:
@@ -90,7 +145,7 @@ class ResponseCacheMixin:
 
     # Seconds to cache GET responses: an int for every action, or {action: seconds}.
     cache_seconds: int | dict[str, int] | None = None
-    # More models whose writes invalidate the cached responses.
+    # More models whose writes invalidate the cached responses (a method field's reads).
     cache_models: Iterable[type[Model]] = ()
     # Share one cached response across the callers of a tenant (never across tenants).
     cache_public: bool = False
@@ -98,41 +153,47 @@ class ResponseCacheMixin:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.cache_seconds:
-            queryset = getattr(cls, "queryset", None)
-            watch_models([*([queryset.model] if queryset is not None else []), *cls.cache_models])
+            # At import, so every process that writes has its receivers connected.
+            watch_models(_declared_models(cls))
 
-    def _cache_ttl(self) -> int:
+    def get_cache_ttl(self) -> int:
+        """Seconds this request's response may be cached (0: not cached)."""
         seconds = self.cache_seconds
         if isinstance(seconds, dict):
             seconds = seconds.get(getattr(self, "action", None) or "")
         return int(seconds or 0)
 
-    def _cache_key(self, request: Any) -> str:
-        queryset = getattr(self, "queryset", None)
-        models = [*([queryset.model] if queryset is not None else []), *self.cache_models]
-        if self.cache_public:
-            tenant = get_tenant(request) if getattr(self, "tenant_field", None) else None
-            who = f"tenant:{type(tenant).__name__}:{getattr(tenant, 'pk', None)}"
-        else:
-            who = principal_ident(request, request.META.get("REMOTE_ADDR", ""))
-        parts = (
-            request.path,
-            "&".join(
-                sorted(f"{k}={v}" for k, values in request.query_params.lists() for v in values)
-            ),
-            str(getattr(request, "version", None)),
-            request.headers.get("Accept", ""),
-            who,
-            model_generations(models),
-        )
-        digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-        return f"drf_apifirst:resp:{digest}"
+    def get_cache_models(self) -> set[type[Model]]:
+        """The models whose writes make this view's cached responses stale."""
+        models = _declared_models(type(self))
+        get_serializer_class = getattr(self, "get_serializer_class", None)
+        if get_serializer_class is not None:
+            models |= serializer_models(get_serializer_class())
+        return models
 
-    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        if request.method != "GET" or not self._cache_ttl():
+    def get_cache_key(self, request: Any) -> str:
+        """The cache key of this request's response: everything that selects what it
+        shows and who may see it. Override to add what your views also depend on."""
+        models = self.get_cache_models()
+        watch_models(models)  # models only known per request (get_serializer_class)
+        scoped = getattr(self, "tenant_field", None) is not None
+        parts = {
+            "path": request.path,
+            "query": canonical_query(request),
+            "version": str(getattr(request, "version", None)),
+            "accept": request.headers.get("Accept", ""),
+            "who": "public" if self.cache_public else get_principal(request).ident,
+            "tenant": tenant_ident(get_tenant(request)) if scoped else "",
+            "generations": model_generations(models),
+        }
+        text = json.dumps(parts, sort_keys=True)
+        return RESPONSE_KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()
+
+    def answer_from_cache(self, request: Any) -> None:
+        """Pipeline step: a hit is raised as a ``ShortCircuit``; a miss remembers its key."""
+        if request.method != "GET" or not self.get_cache_ttl():
             return
-        key = self._cache_key(request)
+        key = self.get_cache_key(request)
         stored = cache.get(key)
         if stored is not None:
             response = HttpResponse(stored["content"], status=200)
@@ -140,30 +201,27 @@ class ResponseCacheMixin:
                 response[name] = value
             response["X-Cache"] = "hit"
             raise ShortCircuit(response)
-        self.__dict__["_apifirst_cache_key"] = key
+        request_context(request).cache_key = key
 
-    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        ttl = self._cache_ttl() if request.method == "GET" else 0
+    def store_in_cache(self, request: Any, response: Any) -> None:
+        """Pipeline step: fill the cache on a miss; ``Cache-Control`` and ``Vary``."""
+        ttl = self.get_cache_ttl() if request.method == "GET" else 0
         if not ttl:
-            return response
-        key = self.__dict__.pop("_apifirst_cache_key", None)
+            return
+        context = request_context(request)
+        key, context.cache_key = context.cache_key, None
         if key is not None and response.status_code == 200:
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            cache.set(
-                key,
-                {
-                    "content": response.content,
-                    "headers": {n: response[n] for n in _KEPT_HEADERS if response.has_header(n)},
-                },
-                ttl,
-            )
+            kept = {n: response[n] for n in _KEPT_HEADERS if response.has_header(n)}
+            cache.set(key, {"content": response.content, "headers": kept}, ttl)
             response["X-Cache"] = "miss"
         if response.status_code == 200:
             if self.cache_public and not getattr(self, "tenant_field", None):
                 patch_cache_control(response, public=True, max_age=ttl)
             else:
                 patch_cache_control(response, private=True, max_age=ttl)
-            patch_vary_headers(response, _VARY)
-        return response
+            vary = ["Accept", "Authorization"]
+            if apifirst_settings.API_KEY_HEADER:
+                vary.append(apifirst_settings.API_KEY_HEADER)
+            patch_vary_headers(response, vary)

@@ -13,7 +13,21 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.utils.module_loading import import_string
 
-__all__ = ["check_rest_framework_wiring", "check_settings"]
+from drf_apifirst.settings import SETTINGS_NAME
+
+__all__ = [
+    "check_app_installed",
+    "check_exception_handler",
+    "check_middleware",
+    "check_rest_framework_versions",
+    "check_save_kwargs",
+    "check_schema_class",
+    "check_settings",
+    "check_shared_cache",
+    "check_throttle_rates",
+    "check_trusted_proxies",
+    "check_versioning_class",
+]
 
 TAG = "drf_apifirst"
 
@@ -54,7 +68,7 @@ def _dotted(value: Any) -> str:
 @register(TAG)
 def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """E001-E004 and E008: the ``DRF_APIFIRST`` dict itself."""
-    from drf_apifirst.settings import IMPORT_STRINGS, SETTINGS_NAME, find_setting_problems
+    from drf_apifirst.settings import IMPORT_STRINGS, find_setting_problems
 
     if not _app_installed():
         return []
@@ -96,7 +110,7 @@ def _version_problems(user_settings: Any) -> list[CheckMessage]:
     if versions and default not in versions:
         problems.append(
             Error(
-                f"DRF_APIFIRST['DEFAULT_VERSION'] is {default!r}, which is not one of "
+                f"{SETTINGS_NAME}['DEFAULT_VERSION'] is {default!r}, which is not one of "
                 f"VERSIONS {list(versions)!r}.",
                 hint="Name the version that requests without one get (usually the newest).",
                 id="drf_apifirst.E009",
@@ -111,7 +125,7 @@ def _version_problems(user_settings: Any) -> list[CheckMessage]:
                 if moments[key] is None:
                     problems.append(
                         Error(
-                            f"DRF_APIFIRST['VERSIONS'][{name!r}][{key!r}] is {value!r}, "
+                            f"{SETTINGS_NAME}['VERSIONS'][{name!r}][{key!r}] is {value!r}, "
                             "which is not a date.",
                             hint="Use an ISO 8601 date or datetime, e.g. '2027-06-01'.",
                             id="drf_apifirst.E010",
@@ -130,64 +144,106 @@ def _version_problems(user_settings: Any) -> list[CheckMessage]:
     return problems
 
 
-@register(TAG)
-def check_rest_framework_wiring(
-    app_configs: Sequence[Any] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """E005-E007 and W001-W005, W007: how the library is wired into Django and DRF."""
-    rest_framework = _rest_framework()
-    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
-    uses_library = (
+def _uses_library() -> bool:
+    middleware = _middleware()
+    return (
         REQUEST_ID_MIDDLEWARE in middleware
         or PROBLEM_MIDDLEWARE in middleware
-        or _dotted(rest_framework.get("EXCEPTION_HANDLER", "")).startswith("drf_apifirst.")
+        or _dotted(_rest_framework().get("EXCEPTION_HANDLER", "")).startswith("drf_apifirst.")
     )
-    if not _app_installed():
-        if uses_library:
-            return [
-                Error(
-                    "drf-apifirst is used (its middleware or exception handler is configured) "
-                    "but 'drf_apifirst' is not in INSTALLED_APPS.",
-                    hint="Add 'drf_apifirst' to INSTALLED_APPS.",
-                    id="drf_apifirst.E005",
-                )
-            ]
-        return []
 
-    messages: list[CheckMessage] = []
-    rates = rest_framework.get("DEFAULT_THROTTLE_RATES") or {}
-    for scope, rate in rates.items():
-        if rate is not None and not (isinstance(rate, str) and _RATE.match(rate)):
-            messages.append(
-                Error(
-                    f"REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'][{scope!r}] is {rate!r}; "
-                    "expected None or '<number>/<second|minute|hour|day>'.",
-                    hint="For example '100/minute' or '5000/day'.",
-                    id="drf_apifirst.E006",
-                )
-            )
+
+def _middleware() -> list[str]:
+    return list(getattr(settings, "MIDDLEWARE", None) or [])
+
+
+@register(TAG)
+def check_app_installed(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E005: the library is wired in but its app is not installed."""
+    if _app_installed() or not _uses_library():
+        return []
+    return [
+        Error(
+            "drf-apifirst is used (its middleware or exception handler is configured) "
+            "but 'drf_apifirst' is not in INSTALLED_APPS.",
+            hint="Add 'drf_apifirst' to INSTALLED_APPS.",
+            id="drf_apifirst.E005",
+        )
+    ]
+
+
+@register(TAG)
+def check_throttle_rates(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E006: every DEFAULT_THROTTLE_RATES value can be read."""
+    if not _app_installed():
+        return []
+    rates = _rest_framework().get("DEFAULT_THROTTLE_RATES") or {}
+    return [
+        Error(
+            f"REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'][{policy!r}] is {rate!r}; "
+            "expected None or '<number>/<second|minute|hour|day>'.",
+            hint="For example '100/minute' or '5000/day'.",
+            id="drf_apifirst.E006",
+        )
+        for policy, rate in rates.items()
+        if rate is not None and not (isinstance(rate, str) and _RATE.match(rate))
+    ]
+
+
+@register(TAG)
+def check_rest_framework_versions(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E007: DRF's DEFAULT_VERSION is one of its ALLOWED_VERSIONS."""
+    if not _app_installed():
+        return []
+    rest_framework = _rest_framework()
     allowed_versions = rest_framework.get("ALLOWED_VERSIONS")
     default_version = rest_framework.get("DEFAULT_VERSION")
-    if allowed_versions and default_version is not None and default_version not in allowed_versions:
-        messages.append(
-            Error(
-                f"REST_FRAMEWORK['DEFAULT_VERSION'] is {default_version!r}, "
-                f"which is not one of ALLOWED_VERSIONS {list(allowed_versions)!r}.",
-                hint="Name one of the allowed versions, or add it to ALLOWED_VERSIONS.",
-                id="drf_apifirst.E007",
-            )
+    if not allowed_versions or default_version is None or default_version in allowed_versions:
+        return []
+    return [
+        Error(
+            f"REST_FRAMEWORK['DEFAULT_VERSION'] is {default_version!r}, "
+            f"which is not one of ALLOWED_VERSIONS {list(allowed_versions)!r}.",
+            hint="Name one of the allowed versions, or add it to ALLOWED_VERSIONS.",
+            id="drf_apifirst.E007",
         )
-    handler = rest_framework.get("EXCEPTION_HANDLER", "rest_framework.views.exception_handler")
-    if _dotted(handler) != HANDLER_PATH:
-        messages.append(
-            Warning(
-                f"REST_FRAMEWORK['EXCEPTION_HANDLER'] is {_dotted(handler)!r}, so API errors "
-                "are not problem details (RFC 9457).",
-                hint=f"Use REST_FRAMEWORK = drf_apifirst.rest_framework_settings(), or call "
-                f"{HANDLER_PATH} from your own handler and silence this warning.",
-                id="drf_apifirst.W001",
-            )
+    ]
+
+
+@register(TAG)
+def check_exception_handler(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W001: API errors are problem details only with the library's handler."""
+    if not _app_installed():
+        return []
+    handler = _rest_framework().get("EXCEPTION_HANDLER", "rest_framework.views.exception_handler")
+    if _dotted(handler) == HANDLER_PATH:
+        return []
+    return [
+        Warning(
+            f"REST_FRAMEWORK['EXCEPTION_HANDLER'] is {_dotted(handler)!r}, so API errors "
+            "are not problem details (RFC 9457).",
+            hint=f"Use REST_FRAMEWORK = drf_apifirst.rest_framework_settings(), or call "
+            f"{HANDLER_PATH} from your own handler and silence this warning.",
+            id="drf_apifirst.W001",
         )
+    ]
+
+
+@register(TAG)
+def check_middleware(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """W002, W003, W005: the two middleware, in order."""
+    if not _app_installed():
+        return []
+    middleware = _middleware()
+    messages: list[CheckMessage] = []
     if REQUEST_ID_MIDDLEWARE not in middleware:
         messages.append(
             Warning(
@@ -217,46 +273,160 @@ def check_rest_framework_wiring(
                 id="drf_apifirst.W005",
             )
         )
-    versioning_class = _dotted(rest_framework.get("DEFAULT_VERSIONING_CLASS") or "")
-    user_settings = getattr(settings, "DRF_APIFIRST", {})
-    if (
+    return messages
+
+
+@register(TAG)
+def check_versioning_class(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W007: VERSIONS without the library's versioning class do nothing by default."""
+    if not _app_installed():
+        return []
+    versioning_class = _dotted(_rest_framework().get("DEFAULT_VERSIONING_CLASS") or "")
+    user_settings = getattr(settings, SETTINGS_NAME, {})
+    if not (
         isinstance(user_settings, dict)
         and user_settings.get("VERSIONS")
         and not versioning_class.startswith("drf_apifirst.versioning.")
     ):
-        messages.append(
-            Warning(
-                "DRF_APIFIRST['VERSIONS'] is set but REST_FRAMEWORK['DEFAULT_VERSIONING_CLASS'] "
-                f"is {versioning_class or None!r}, so versions, deprecation headers and sunsets "
-                "only apply to views that set a drf_apifirst versioning_class.",
-                hint="rest_framework_settings(DEFAULT_VERSIONING_CLASS="
-                "'drf_apifirst.versioning.URLPathVersioning') (or AcceptHeaderVersioning).",
-                id="drf_apifirst.W007",
-            )
+        return []
+    return [
+        Warning(
+            f"{SETTINGS_NAME}['VERSIONS'] is set but REST_FRAMEWORK['DEFAULT_VERSIONING_CLASS'] "
+            f"is {versioning_class or None!r}, so versions, deprecation headers and sunsets "
+            "only apply to views that set a drf_apifirst versioning_class.",
+            hint="rest_framework_settings(DEFAULT_VERSIONING_CLASS="
+            "'drf_apifirst.versioning.URLPathVersioning') (or AcceptHeaderVersioning).",
+            id="drf_apifirst.W007",
         )
-    schema_class = rest_framework.get(
+    ]
+
+
+@register(TAG)
+def check_schema_class(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W004: problem responses are documented only by the library's AutoSchema."""
+    if not _app_installed():
+        return []
+    schema_class = _rest_framework().get(
         "DEFAULT_SCHEMA_CLASS", "rest_framework.schemas.openapi.AutoSchema"
     )
-    if _dotted(schema_class) != SCHEMA_CLASS_PATH:
-        try:
-            from drf_apifirst.openapi import AutoSchema
+    if _dotted(schema_class) == SCHEMA_CLASS_PATH:
+        return []
+    try:
+        from drf_apifirst.openapi import AutoSchema
 
-            schema_cls = (
-                import_string(schema_class) if isinstance(schema_class, str) else schema_class
+        schema_cls = import_string(schema_class) if isinstance(schema_class, str) else schema_class
+        if isinstance(schema_cls, type) and issubclass(schema_cls, AutoSchema):
+            return []
+    except ImportError:
+        pass
+    return [
+        Warning(
+            f"REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] is {_dotted(schema_class)!r}, so "
+            "the OpenAPI schema does not document problem responses.",
+            hint=f"Use {SCHEMA_CLASS_PATH} or a subclass of it.",
+            id="drf_apifirst.W004",
+        )
+    ]
+
+
+@register(TAG)
+def check_trusted_proxies(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W008: a proxy is evidently in front (SECURE_PROXY_SSL_HEADER) but none is trusted,
+    so every client counts as the proxy's address."""
+    if not _app_installed() or not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        return []
+    user_settings = getattr(settings, SETTINGS_NAME, {})
+    if isinstance(user_settings, dict) and user_settings.get("TRUSTED_PROXIES"):
+        return []
+    return [
+        Warning(
+            "SECURE_PROXY_SSL_HEADER is set, so a proxy is in front of this app, but "
+            f"{SETTINGS_NAME}['TRUSTED_PROXIES'] trusts none: rate limits and logs see every "
+            "anonymous client as the proxy's address.",
+            hint="Set TRUSTED_PROXIES to the number of proxies in front (1 for one load "
+            "balancer) or to their networks (docs/deploying.md).",
+            id="drf_apifirst.W008",
+        )
+    ]
+
+
+def _view_classes() -> list[type]:
+    """The view classes the URLconf routes to (viewsets and APIViews)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: dict[type, None] = {}
+    pending: list[Any] = list(get_resolver().url_patterns)
+    while pending:
+        entry = pending.pop()
+        if isinstance(entry, URLResolver):
+            pending.extend(entry.url_patterns)
+        elif isinstance(entry, URLPattern):
+            view_class = getattr(entry.callback, "cls", None) or getattr(
+                entry.callback, "view_class", None
             )
-            is_ours = isinstance(schema_cls, type) and issubclass(schema_cls, AutoSchema)
-        except ImportError:
-            is_ours = False
-        if not is_ours:
-            messages.append(
-                Warning(
-                    f"REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] is {_dotted(schema_class)!r}, so "
-                    "the OpenAPI schema does not document problem responses.",
-                    hint=f"Use {SCHEMA_CLASS_PATH} or a subclass of it.",
-                    id="drf_apifirst.W004",
+            if isinstance(view_class, type):
+                found[view_class] = None
+    return list(found)
+
+
+def _name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+@register(TAG, "urls")
+def check_save_kwargs(
+    app_configs: Sequence[Any] | None = None,
+    view_classes: Sequence[type] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """E012: a tenant-scoped view that writes must have serializers that take the
+    library's save keywords, or a host ``perform_create`` would drop the tenant."""
+    from drf_apifirst.serializers import SaveKwargsMixin
+    from drf_apifirst.tenancy import TenantScopedMixin
+
+    if view_classes is None:
+        if not _app_installed():
+            return []
+        view_classes = _view_classes()
+    errors: list[CheckMessage] = []
+    for view_class in view_classes:
+        tenant_field = getattr(view_class, "tenant_field", None)
+        writes = hasattr(view_class, "perform_create") or hasattr(view_class, "perform_update")
+        if (
+            not issubclass(view_class, TenantScopedMixin)
+            or not tenant_field
+            or "__" in tenant_field
+            or not writes
+        ):
+            continue
+        serializer_classes = [
+            getattr(view_class, "serializer_class", None),
+            *(getattr(view_class, "serializer_classes", None) or {}).values(),
+        ]
+        for serializer_class in dict.fromkeys(serializer_classes):
+            if isinstance(serializer_class, type) and not issubclass(
+                serializer_class, SaveKwargsMixin
+            ):
+                errors.append(
+                    Error(
+                        f"{_name(view_class)} stamps its tenant ({tenant_field!r}) on writes, "
+                        f"but its serializer {_name(serializer_class)} does not take "
+                        "save_kwargs: a host perform_create/perform_update would lose the "
+                        "tenant.",
+                        hint="Base the serializer on drf_apifirst.serializers."
+                        "ApiModelSerializer, or add drf_apifirst.serializers.SaveKwargsMixin "
+                        "to it.",
+                        obj=view_class,
+                        id="drf_apifirst.E012",
+                    )
                 )
-            )
-    return messages
+    return errors
 
 
 # Backends whose counters are shared by every process and incremented atomically.

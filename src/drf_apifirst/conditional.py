@@ -4,9 +4,11 @@
         etag_field = "updated_at"     # or a version counter; None: hash the representation
         require_if_match = True       # writes without If-Match are a 428 problem
 
-A detail GET carries an ``ETag``. With ``etag_field`` it is computed from that field (and
-the representation's version and field selection), so a matching ``If-None-Match`` is
-answered 304 without serializing anything. A ``PUT``/``PATCH``/``DELETE`` whose
+A detail GET carries an ``ETag``. With ``etag_field`` — and a representation the row
+alone decides (no many-to-many, nested, expanded or computed field: those change without
+the row) — it is computed from that field (and the representation's version and field
+selection), so a matching ``If-None-Match`` is answered 304 without serializing anything;
+otherwise it is a hash of the representation. A ``PUT``/``PATCH``/``DELETE`` whose
 ``If-Match`` does not match is a 412 problem; the check and the write happen in one
 transaction with the row locked (``select_for_update``), so of two concurrent writes
 with the same ``If-Match`` exactly one succeeds.
@@ -18,14 +20,18 @@ import hashlib
 import json
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
+from django.http import HttpResponseNotModified
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext_lazy as _
-from rest_framework import status
-from rest_framework.response import Response
+from rest_framework import serializers
+from rest_framework.relations import PrimaryKeyRelatedField
 from rest_framework.utils.encoders import JSONEncoder
 
-from drf_apifirst.exceptions import Problem
+from drf_apifirst.context import request_context
+from drf_apifirst.exceptions import Problem, ShortCircuit
+from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM
 from drf_apifirst.settings import apifirst_settings
 
 __all__ = [
@@ -77,7 +83,12 @@ def etag_matches(header: str | None, etag: str, *, weak: bool) -> bool:
 
 
 class ConditionalRequestMixin:
-    """ETags on detail GETs, 304s, 412s and 428s; see the module docstring."""
+    """ETags on detail GETs, 304s, 412s and 428s; see the module docstring.
+
+    It hooks into ``get_object`` and the response, never into an action, so a viewset
+    without ``retrieve`` gets no detail route from it. Hooks: ``get_etag(instance)``,
+    ``if_match_required()``.
+    """
 
     # The model field that changes on every write (updated_at, a version); None hashes
     # the serialized representation instead.
@@ -86,14 +97,16 @@ class ConditionalRequestMixin:
     require_if_match: bool | None = None
 
     def get_etag(self, instance: Any) -> str | None:
-        """The object's ETag without serializing it, or None without ``etag_field``."""
-        if self.etag_field is None:
+        """The object's ETag without serializing it, or None (then the ETag is a hash of
+        the representation). Uses ``etag_field`` only when the row alone decides the
+        representation: no many-to-many, nested, expanded or computed field."""
+        if self.etag_field is None or not self.etag_field_decides_representation():
             return None
         request = self.request  # type: ignore[attr-defined]
         selection = sorted(
             (key, value)
             for key, value in request.query_params.items()
-            if key in ("fields", "expand")
+            if key in (FIELDS_PARAM, EXPAND_PARAM)
         )
         return _digest(
             type(instance)._meta.label_lower,
@@ -103,30 +116,69 @@ class ConditionalRequestMixin:
             selection,
         )
 
-    def _if_match_required(self) -> bool:
+    def etag_field_decides_representation(self) -> bool:
+        """Whether every field the response shows is a column of the row itself."""
+        request = self.request  # type: ignore[attr-defined]
+        if request.query_params.get(EXPAND_PARAM):
+            return False
+        serializer = self.get_serializer()  # type: ignore[attr-defined]
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
+        if model is None:
+            return False
+        for field in getattr(serializer, "fields", {}).values():
+            if field.write_only:
+                continue
+            attrs = field.source_attrs
+            if len(attrs) != 1 or isinstance(field, serializers.BaseSerializer):
+                return False
+            try:
+                model_field = model._meta.get_field(attrs[0])
+            except FieldDoesNotExist:
+                return False  # a property or method may read anything
+            if model_field.many_to_many or model_field.one_to_many:
+                return False
+            if model_field.is_relation and not isinstance(field, PrimaryKeyRelatedField):
+                return False  # a slug or string of the related row
+        return True
+
+    def if_match_required(self) -> bool:
+        """Whether a write without ``If-Match`` is a 428 problem."""
         required = self.require_if_match
         return bool(apifirst_settings.REQUIRE_IF_MATCH if required is None else required)
 
     def get_object(self) -> Any:
         request = self.request  # type: ignore[attr-defined]
-        if request.method not in _UNSAFE_WITH_OBJECT:
-            return super().get_object()  # type: ignore[misc]
-        header = request.headers.get("If-Match")
-        if header is None:
-            if self._if_match_required():
+        context = request_context(request)
+        if request.method in _UNSAFE_WITH_OBJECT:
+            header = request.headers.get("If-Match")
+            if header is None and self.if_match_required():
                 raise PreconditionRequired()
-            return super().get_object()  # type: ignore[misc]
-        # Lock the row until the write commits: the check and the write are one step.
-        self.__dict__["_apifirst_lock"] = True
+            if header is not None:
+                # Lock the row until the write commits: the check and the write are one.
+                context.lock_for_update = True
         instance = super().get_object()  # type: ignore[misc]
-        etag = self.get_etag(instance) or representation_etag(self.get_serializer(instance).data)  # type: ignore[attr-defined]
-        if not etag_matches(header, etag, weak=False):
-            raise PreconditionFailed(current_etag=etag)
+        context.instance = instance
+        if request.method in _UNSAFE_WITH_OBJECT and context.lock_for_update:
+            etag = self.get_etag(instance) or representation_etag(
+                self.get_serializer(instance).data  # type: ignore[attr-defined]
+            )
+            if not etag_matches(request.headers.get("If-Match"), etag, weak=False):
+                raise PreconditionFailed(current_etag=etag)
+        elif self._is_detail_read(request):
+            cheap = self.get_etag(instance)
+            if cheap is not None and etag_matches(
+                request.headers.get("If-None-Match"), cheap, weak=True
+            ):
+                raise ShortCircuit(_not_modified(cheap))  # nothing serialized
         return instance
+
+    def _is_detail_read(self, request: Any) -> bool:
+        return request.method in ("GET", "HEAD") and getattr(self, "action", None) == "retrieve"
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset()  # type: ignore[misc]
-        if self.__dict__.get("_apifirst_lock"):
+        request = getattr(self, "request", None)
+        if request is not None and request_context(request).lock_for_update:
             queryset = queryset.select_for_update()
         return queryset
 
@@ -136,31 +188,42 @@ class ConditionalRequestMixin:
                 return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
-    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        instance = self.get_object()
-        etag = self.get_etag(instance)
-        if etag is not None and etag_matches(request.headers.get("If-None-Match"), etag, weak=True):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        data = self.get_serializer(instance).data  # type: ignore[attr-defined]
-        if etag is None:
-            etag = representation_etag(data)
+    def finalize_conditional(self, request: Any, response: Any) -> Any:
+        """Pipeline step: the ETag of a detail read (304 when ``If-None-Match`` matches)
+        and of a successful PUT/PATCH."""
+        if not 200 <= response.status_code < 300:
+            return response
+        if self._is_detail_read(request) and response.status_code == 200:
+            etag = response.get("ETag") or self._response_etag(request, response)
+            if etag is None:
+                return response
             if etag_matches(request.headers.get("If-None-Match"), etag, weak=True):
-                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(data, headers={"ETag": etag})
-
-    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        if (
-            request.method in ("PUT", "PATCH")
-            and 200 <= response.status_code < 300
-            and not response.has_header("ETag")
-            and isinstance(getattr(response, "data", None), dict)
-        ):
-            instance = getattr(self, "_apifirst_written", None)
-            etag = self.get_etag(instance) if instance is not None else None
-            response["ETag"] = etag or representation_etag(response.data)
+                return _not_modified(etag, response)
+            response["ETag"] = etag
+        elif request.method in ("PUT", "PATCH") and not response.has_header("ETag"):
+            etag = self._response_etag(request, response)
+            if etag is not None:
+                response["ETag"] = etag
         return response
 
-    def perform_update(self, serializer: Any) -> None:
-        super().perform_update(serializer)  # type: ignore[misc]
-        self._apifirst_written = serializer.instance
+    def _response_etag(self, request: Any, response: Any) -> str | None:
+        data = getattr(response, "data", None)
+        if not isinstance(data, dict):
+            return None
+        instance = request_context(request).instance
+        etag = self.get_etag(instance) if instance is not None else None
+        return etag or representation_etag(data)
+
+
+# Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5).
+_NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Location", "Expires", "Vary", "X-Cache")
+
+
+def _not_modified(etag: str, full: Any = None) -> HttpResponseNotModified:
+    response = HttpResponseNotModified()
+    response["ETag"] = etag
+    if full is not None:
+        for name in _NOT_MODIFIED_HEADERS:
+            if full.has_header(name):
+                response[name] = full[name]
+    return response

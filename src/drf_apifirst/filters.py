@@ -8,7 +8,7 @@ problem naming the parameter, never silently ignored.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from drf_apifirst.exceptions import InvalidParameters
 from drf_apifirst.settings import apifirst_settings
 
-__all__ = ["HAS_DJANGO_FILTER", "OrderingFilter", "SearchFilter"]
+__all__ = ["HAS_DJANGO_FILTER", "OrderingFilter", "SearchFilter", "StrictQueryParametersMixin"]
 
 HAS_DJANGO_FILTER = importlib.util.find_spec("django_filters") is not None
 
@@ -147,3 +147,51 @@ if HAS_DJANGO_FILTER:
             return names
 
     __all__ += ["DjangoFilterBackend"]
+
+
+class StrictQueryParametersMixin:
+    """A list request with a query parameter the view does not document is a 400 problem:
+    a typo in a filter name must not silently return everything.
+
+    Allowed: what the filter backends and paginator document, ``fields``/``expand`` for an
+    ``ApiModelSerializer``, ``format``, and ``extra_query_parameters``.
+    """
+
+    # None: DRF_APIFIRST["STRICT_QUERY_PARAMETERS"].
+    strict_query_parameters: bool | None = None
+    # Other names this view reads from the query string itself.
+    extra_query_parameters: Sequence[str] = ()
+
+    def allowed_query_parameters(self) -> set[str]:
+        from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM, ApiModelSerializer
+
+        view: Any = self
+        names = {"format", *self.extra_query_parameters}
+        for backend_class in view.filter_backends:
+            backend = backend_class()
+            if hasattr(backend, "query_parameter_names"):
+                names.update(backend.query_parameter_names(view))
+            elif hasattr(backend, "get_schema_operation_parameters"):
+                names.update(p["name"] for p in backend.get_schema_operation_parameters(view))
+        paginator = view.paginator
+        if paginator is not None:
+            names.update(p["name"] for p in paginator.get_schema_operation_parameters(view))
+        if issubclass(view.get_serializer_class(), ApiModelSerializer):
+            names.update((FIELDS_PARAM, EXPAND_PARAM))
+        versioning = view.versioning_class
+        if versioning is not None and hasattr(versioning, "version_param"):
+            names.add(versioning.version_param)
+        return names
+
+    def check_query_parameters(self, request: Any) -> None:
+        """Refuse unknown query parameters on a list (400 ``invalid``, one per name)."""
+        if getattr(self, "action", None) != "list":
+            return
+        strict = self.strict_query_parameters
+        if strict is None:
+            strict = apifirst_settings.STRICT_QUERY_PARAMETERS
+        if not strict or not request.query_params:
+            return
+        unknown = sorted(set(request.query_params) - self.allowed_query_parameters())
+        if unknown:
+            raise InvalidParameters({name: [_("Unknown query parameter.")] for name in unknown})

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
+from drf_apifirst.compat import http_request
 from drf_apifirst.exceptions import BadRequest, RequestTooLarge, ServerError, ShortCircuit
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE, problem_from_exception
 
@@ -53,10 +54,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     they are still sent to ``got_request_exception`` (error reporters) and logged once,
     on the ``django.request`` logger like Django's own 500s.
     """
-    if isinstance(exc, ShortCircuit):
+    if isinstance(exc, ShortCircuit):  # the base viewsets answer these themselves
         return exc.response
     request = context.get("request")
-    django_request = getattr(request, "_request", request)
+    django_request = http_request(request) if request is not None else None
     instance = django_request.path if django_request is not None else ""
 
     api_exc = _as_api_exception(exc)

@@ -1,15 +1,19 @@
 """``Idempotency-Key``: safe retries of POST (and PATCH), per the IETF draft and Stripe.
 
 The first completed response to a key — status, body, the headers that matter — is kept
-(in the Django cache, ``IDEMPOTENCY_TTL`` seconds) per principal, method, path and key,
-with a fingerprint of the body. A retry gets it back byte for byte with
-``Idempotent-Replayed: true``; the same key with another body is a 422 problem; a retry
-while the first request still runs is a 409 problem (a lock per key, which expires after
-``IDEMPOTENCY_LOCK_SECONDS`` should a worker die). Failed validation (400), auth and
-rate-limit refusals and server errors are not kept, so the client can fix and retry.
+(``IDEMPOTENCY_STORE``, ``IDEMPOTENCY_TTL`` seconds) per principal, resolved tenant,
+method, path, canonical query string and key, with a fingerprint of the body. A retry
+gets it back byte for byte with ``Idempotent-Replayed: true``; the same key with another
+body is a 422 problem; a retry while the first request still runs is a 409 problem (a
+lock per key, which expires after ``IDEMPOTENCY_LOCK_SECONDS`` should a worker die).
+Failed validation (400), auth and rate-limit refusals and server errors are not kept, so
+the client can fix and retry.
 
     class OrderViewSet(ApiModelViewSet):
         idempotency = "required"    # True (optional, the default), "required" or False
+
+Hooks: ``get_record_key(request, key)`` (what one record is shared by) and
+``get_idempotency_store()``; stores are classes named by ``IDEMPOTENCY_STORE``.
 """
 
 from __future__ import annotations
@@ -22,18 +26,24 @@ from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from drf_apifirst.context import canonical_query, request_context
 from drf_apifirst.exceptions import Problem, ShortCircuit
+from drf_apifirst.principals import get_principal, get_tenant, tenant_ident
 from drf_apifirst.settings import apifirst_settings
-from drf_apifirst.throttling import principal_ident
 
 __all__ = [
+    "CacheStore",
+    "DatabaseStore",
     "IdempotencyKeyInUse",
     "IdempotencyKeyInvalid",
     "IdempotencyKeyMismatch",
     "IdempotencyKeyRequired",
     "IdempotencyMixin",
+    "IdempotencyStore",
+    "idempotency_store_class",
 ]
 
 HEADER = "Idempotency-Key"
@@ -70,37 +80,59 @@ class IdempotencyKeyInUse(Problem):
     title = _("Request in progress.")
 
 
-class CacheStore:
-    """Kept responses in the Django cache; the lock is an atomic ``cache.add``."""
+class IdempotencyStore:
+    """Where kept responses live. ``lock`` must be atomic across processes."""
+
+    def get(self, record_key: str) -> dict[str, Any] | None:
+        """The kept response (fingerprint, status, headers, content), or None."""
+        raise NotImplementedError("IdempotencyStore.get() must be implemented.")
+
+    def lock(self, record_key: str) -> bool:
+        """Take the in-flight lock of a key; False when another request holds it."""
+        raise NotImplementedError("IdempotencyStore.lock() must be implemented.")
+
+    def save(self, record_key: str, record: dict[str, Any]) -> None:
+        raise NotImplementedError("IdempotencyStore.save() must be implemented.")
+
+    def release(self, record_key: str) -> None:
+        raise NotImplementedError("IdempotencyStore.release() must be implemented.")
+
+
+class CacheStore(IdempotencyStore):
+    """Kept responses in the Django cache (``IDEMPOTENCY_CACHE``); the lock is an atomic
+    ``cache.add``."""
+
+    record_prefix = "drf_apifirst:idem:"
+    lock_prefix = "drf_apifirst:idem-lock:"
 
     def __init__(self) -> None:
         self.cache = caches[apifirst_settings.IDEMPOTENCY_CACHE]
 
-    def get(self, scope: str) -> dict[str, Any] | None:
-        stored: dict[str, Any] | None = self.cache.get(f"drf_apifirst:idem:{scope}")
+    def get(self, record_key: str) -> dict[str, Any] | None:
+        stored: dict[str, Any] | None = self.cache.get(self.record_prefix + record_key)
         return stored
 
-    def lock(self, scope: str) -> bool:
-        lock = f"drf_apifirst:idem-lock:{scope}"
-        return bool(self.cache.add(lock, 1, apifirst_settings.IDEMPOTENCY_LOCK_SECONDS))
+    def lock(self, record_key: str) -> bool:
+        seconds = apifirst_settings.IDEMPOTENCY_LOCK_SECONDS
+        return bool(self.cache.add(self.lock_prefix + record_key, 1, seconds))
 
-    def save(self, scope: str, record: dict[str, Any]) -> None:
-        self.cache.set(f"drf_apifirst:idem:{scope}", record, apifirst_settings.IDEMPOTENCY_TTL)
+    def save(self, record_key: str, record: dict[str, Any]) -> None:
+        self.cache.set(self.record_prefix + record_key, record, apifirst_settings.IDEMPOTENCY_TTL)
 
-    def release(self, scope: str) -> None:
-        self.cache.delete(f"drf_apifirst:idem-lock:{scope}")
+    def release(self, record_key: str) -> None:
+        self.cache.delete(self.lock_prefix + record_key)
 
 
-class DatabaseStore:
+class DatabaseStore(IdempotencyStore):
     """Kept responses in the ``IdempotencyRecord`` table; the lock is the row itself,
     inserted under a unique constraint. Outside ``ATOMIC_REQUESTS``, so other workers see
     the lock at once."""
 
-    def get(self, scope: str) -> dict[str, Any] | None:
+    def get(self, record_key: str) -> dict[str, Any] | None:
         from drf_apifirst.models import IdempotencyRecord
 
         row = (
-            IdempotencyRecord.objects.filter(scope=scope, expires__gt=timezone.now())
+            IdempotencyRecord.objects.filter(record_key=record_key, expires__gt=timezone.now())
             .exclude(status=None)
             .first()
         )
@@ -113,38 +145,48 @@ class DatabaseStore:
             "content": bytes(row.content),
         }
 
-    def lock(self, scope: str) -> bool:
+    def lock(self, record_key: str) -> bool:
         from drf_apifirst.models import IdempotencyRecord
 
         now = timezone.now()
         # An expired record, or the lock of a worker that died, frees the key.
-        IdempotencyRecord.objects.filter(scope=scope, expires__lte=now).delete()
+        IdempotencyRecord.objects.filter(record_key=record_key, expires__lte=now).delete()
         try:
             with transaction.atomic():
                 IdempotencyRecord.objects.create(
-                    scope=scope,
+                    record_key=record_key,
                     expires=now + timedelta(seconds=apifirst_settings.IDEMPOTENCY_LOCK_SECONDS),
                 )
         except IntegrityError:
             return False
         return True
 
-    def save(self, scope: str, record: dict[str, Any]) -> None:
+    def save(self, record_key: str, record: dict[str, Any]) -> None:
         from drf_apifirst.models import IdempotencyRecord
 
-        IdempotencyRecord.objects.filter(scope=scope).update(
+        IdempotencyRecord.objects.filter(record_key=record_key).update(
             expires=timezone.now() + timedelta(seconds=apifirst_settings.IDEMPOTENCY_TTL),
             **record,
         )
 
-    def release(self, scope: str) -> None:
+    def release(self, record_key: str) -> None:
         from drf_apifirst.models import IdempotencyRecord
 
-        IdempotencyRecord.objects.filter(scope=scope, status=None).delete()
+        IdempotencyRecord.objects.filter(record_key=record_key, status=None).delete()
 
 
-def _store() -> CacheStore | DatabaseStore:
-    return DatabaseStore() if apifirst_settings.IDEMPOTENCY_STORE == "database" else CacheStore()
+# The names IDEMPOTENCY_STORE took before it was an import string.
+_STORE_ALIASES = {
+    "cache": "drf_apifirst.idempotency.CacheStore",
+    "database": "drf_apifirst.idempotency.DatabaseStore",
+}
+
+
+def idempotency_store_class() -> type[IdempotencyStore]:
+    """The class ``IDEMPOTENCY_STORE`` names."""
+    path = apifirst_settings.IDEMPOTENCY_STORE
+    store_class: type[IdempotencyStore] = import_string(_STORE_ALIASES.get(path, path))
+    return store_class
 
 
 class IdempotencyMixin:
@@ -153,13 +195,27 @@ class IdempotencyMixin:
     # True: honoured when sent; "required": 400 without it; False: ignored.
     idempotency: bool | str = True
 
-    def _idempotency_scope(self, request: Any, key: str) -> str:
-        principal = principal_ident(request, request.META.get("REMOTE_ADDR", ""))
-        raw = "\n".join((principal, request.method, request.path, key))
-        return hashlib.sha256(raw.encode()).hexdigest()
+    def get_idempotency_store(self) -> IdempotencyStore:
+        return idempotency_store_class()()
 
-    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+    def get_record_key(self, request: Any, key: str) -> str:
+        """What one kept response is shared by: the caller, the tenant it acts for, the
+        method, the path, the canonical query string and the client's key. Two requests
+        that differ in any of them never see each other's response."""
+        scoped = getattr(self, "tenant_field", None) is not None
+        parts = (
+            get_principal(request).ident,
+            tenant_ident(get_tenant(request)) if scoped else "",
+            request.method,
+            request.path,
+            canonical_query(request),
+            key,
+        )
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def begin_idempotent_request(self, request: Any) -> None:
+        """Pipeline step: replay a kept response (a ``ShortCircuit``), refuse a reused or
+        in-flight key, or take the key's lock for this request."""
         if not self.idempotency or request.method not in apifirst_settings.IDEMPOTENT_METHODS:
             return
         key = request.headers.get(HEADER)
@@ -169,33 +225,34 @@ class IdempotencyMixin:
             return
         if not (1 <= len(key) <= MAX_KEY_LENGTH) or not key.isprintable() or not key.isascii():
             raise IdempotencyKeyInvalid()
-        scope = self._idempotency_scope(request, key)
+        record_key = self.get_record_key(request, key)
         fingerprint = hashlib.sha256(request.body).hexdigest()
-        store = _store()
-        _replay_if_stored(store.get(scope), fingerprint)
-        if not store.lock(scope):
+        store = self.get_idempotency_store()
+        _replay_if_stored(store.get(record_key), fingerprint)
+        if not store.lock(record_key):
             raise IdempotencyKeyInUse()
         # The first request may have finished between our read and our lock: read again.
         try:
-            _replay_if_stored(store.get(scope), fingerprint)
+            _replay_if_stored(store.get(record_key), fingerprint)
         except (ShortCircuit, IdempotencyKeyMismatch):
-            store.release(scope)
+            store.release(record_key)
             raise
-        self.__dict__["_apifirst_idempotency"] = (store, scope, fingerprint)
+        request_context(request).idempotency = (store, record_key, fingerprint)
 
-    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        pending = self.__dict__.pop("_apifirst_idempotency", None)
+    def finish_idempotent_request(self, request: Any, response: Any) -> None:
+        """Pipeline step: keep the response of a request that took a key; free the key."""
+        context = request_context(request)
+        pending, context.idempotency = context.idempotency, None
         if pending is None:
-            return response
-        store, scope, fingerprint = pending
+            return
+        store, record_key, fingerprint = pending
         try:
             if response.status_code < 500 and response.status_code not in _NOT_KEPT:
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()
                 kept = {n: response[n] for n in _KEPT_HEADERS if response.has_header(n)}
                 store.save(
-                    scope,
+                    record_key,
                     {
                         "fingerprint": fingerprint,
                         "status": response.status_code,
@@ -204,8 +261,7 @@ class IdempotencyMixin:
                     },
                 )
         finally:
-            store.release(scope)
-        return response
+            store.release(record_key)
 
 
 def _replay_if_stored(stored: dict[str, Any] | None, fingerprint: str) -> None:

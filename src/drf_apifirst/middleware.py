@@ -17,6 +17,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
+from drf_apifirst.compat import mark_response_logged, response_was_logged
 from drf_apifirst.problems import build_problem, is_api_path, problem_response, status_problem
 from drf_apifirst.request_id import _current, is_valid_request_id
 from drf_apifirst.settings import apifirst_settings
@@ -126,6 +127,6 @@ class ProblemMiddleware(_Middleware):
         problem = problem_response(body, headers)
         # Django logs an error response once; the one it already logged (a 500 with its
         # traceback, a 404) must not be logged again, without its request id, on the way out.
-        if getattr(response, "_has_been_logged", False):
-            problem._has_been_logged = True  # type: ignore[attr-defined]
+        if response_was_logged(response):
+            mark_response_logged(problem)
         return problem

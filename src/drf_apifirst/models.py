@@ -92,12 +92,13 @@ def get_api_key_model() -> Any:
 
 
 class IdempotencyRecord(models.Model):
-    """A kept response for ``Idempotency-Key`` with ``IDEMPOTENCY_STORE = "database"``.
+    """A kept response for ``Idempotency-Key`` in the ``DatabaseStore``.
 
     ``status`` is null while the first request runs (the row is the lock).
     """
 
-    scope = models.CharField(max_length=64, unique=True)
+    # A digest of who, where and which Idempotency-Key (IdempotencyMixin.get_record_key).
+    record_key = models.CharField(max_length=64, unique=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     status = models.PositiveSmallIntegerField(null=True)
     headers = models.JSONField(default=dict)
@@ -110,4 +111,4 @@ class IdempotencyRecord(models.Model):
         verbose_name_plural = _("idempotency records")
 
     def __str__(self) -> str:
-        return self.scope
+        return self.record_key

@@ -20,9 +20,15 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.versioning import URLPathVersioning
 
+from drf_apifirst.compat import (
+    is_list_view,
+    map_serializer_without_extensions,
+    paginator_of,
+    response_for_code,
+)
 from drf_apifirst.permissions import HasScope, required_scope
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE
-from drf_apifirst.serializers import ApiModelSerializer
+from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM, ApiModelSerializer
 from drf_apifirst.settings import apifirst_settings
 
 __all__ = [
@@ -144,7 +150,7 @@ class AutoSchema(openapi.AutoSchema):
             return None
         if self.method == "GET":
             self._add_field_selection_parameters(operation)
-            if self._is_list_view() and self._get_paginator() is not None:
+            if is_list_view(self) and paginator_of(self) is not None:
                 for status, response in operation.get("responses", {}).items():
                     if status.startswith("2"):
                         response.setdefault("headers", {})["Link"] = LINK_HEADER
@@ -190,7 +196,7 @@ class AutoSchema(openapi.AutoSchema):
                     if status == "200":
                         response.setdefault("headers", {})["ETag"] = ETAG_HEADER
             elif self.method in ("PUT", "PATCH", "DELETE"):
-                required = view._if_match_required()
+                required = view.if_match_required()
                 parameters.append(
                     _header(
                         "If-Match", "The ETag you read: 412 if the object changed since.", required
@@ -271,7 +277,7 @@ class AutoSchema(openapi.AutoSchema):
         from drf_apifirst.pagination import CursorPagination, PageNumberPagination
 
         name: str = super().get_paginated_name(serializer_name)
-        paginator = self._get_paginator()
+        paginator = paginator_of(self)
         if isinstance(paginator, CursorPagination):
             return f"Cursor{name}"
         if isinstance(paginator, PageNumberPagination) and paginator.count_mode == "none":
@@ -295,7 +301,7 @@ class AutoSchema(openapi.AutoSchema):
             ]
             parameters.append(
                 _names_parameter(
-                    "fields",
+                    FIELDS_PARAM,
                     names,
                     "Comma-separated fields to return (sparse fieldset); all when absent.",
                 )
@@ -304,7 +310,7 @@ class AutoSchema(openapi.AutoSchema):
         if expandable:
             parameters.append(
                 _names_parameter(
-                    "expand",
+                    EXPAND_PARAM,
                     expandable,
                     "Comma-separated related fields to return as nested objects.",
                 )
@@ -336,7 +342,7 @@ class AutoSchema(openapi.AutoSchema):
             and issubclass(versioning, URLPathVersioning)
             and f"(?P<{versioning.version_param}>" in (self.path_regex or "")
         )
-        paged = self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
+        paged = self.method == "GET" and is_list_view(self) and paginator_of(self) is not None
         if path_versioned or paged or any(p.get("in") == "path" for p in parameters):
             statuses.append(404)  # no such object or version, or a page past the end
         statuses += [405, 406]
@@ -358,10 +364,7 @@ class AutoSchema(openapi.AutoSchema):
         response = OpenApiResponse(
             response=ProblemSerializer, description=HTTPStatus(status).phrase
         )
-        result: dict[str, Any] = self._get_response_for_code(
-            response, str(status), media_types=[PROBLEM_CONTENT_TYPE]
-        )
-        return result
+        return response_for_code(self, response, str(status), [PROBLEM_CONTENT_TYPE])
 
 
 class ApiModelSerializerExtension(OpenApiSerializerExtension):
@@ -376,9 +379,7 @@ class ApiModelSerializerExtension(OpenApiSerializerExtension):
     match_subclasses = True
 
     def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        schema: dict[str, Any] = auto_schema._map_serializer(
-            self.target, direction, bypass_extensions=True
-        )
+        schema = map_serializer_without_extensions(auto_schema, self.target, direction)
         if direction != "response":
             return schema
         target_class = type(self.target)

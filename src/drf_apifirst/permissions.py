@@ -11,17 +11,23 @@ every ``tasks:`` scope, ``"*"`` all of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from drf_apifirst.exceptions import Problem
-from drf_apifirst.models import AbstractAPIKey
-from drf_apifirst.settings import apifirst_settings
+from drf_apifirst.principals import granted_scopes
 
-__all__ = ["HasScope", "InsufficientScope", "all_scopes", "granted_scopes", "required_scope"]
+__all__ = [
+    "HasScope",
+    "InsufficientScope",
+    "PermissionsByActionMixin",
+    "all_scopes",
+    "granted_scopes",
+    "required_scope",
+]
 
 
 class InsufficientScope(Problem):
@@ -49,17 +55,6 @@ def required_scope(request: Any, view: Any) -> str | None:
     return f"{base}:read" if request.method in SAFE_METHODS else f"{base}:write"
 
 
-def granted_scopes(request: Any) -> set[str] | None:
-    """The scopes of the request's credentials; None means every scope."""
-    if isinstance(request.auth, AbstractAPIKey):
-        return set(request.auth.scopes or ())
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return set()
-    scopes = apifirst_settings.USER_SCOPES(user, request)
-    return None if scopes is None else set(scopes)
-
-
 def _grants(granted: set[str], required: str) -> bool:
     family = required.split(":", 1)[0]
     return required in granted or f"{family}:*" in granted or "*" in granted
@@ -80,3 +75,17 @@ class HasScope(BasePermission):
             _("This request needs the scope '{scope}'.").format(scope=required),
             required_scope=required,
         )
+
+
+class PermissionsByActionMixin:
+    """``permission_classes_by_action = {"destroy": [IsAdminUser]}`` replaces
+    ``permission_classes`` for the actions it names."""
+
+    permission_classes_by_action: Mapping[str, Sequence[type[BasePermission]]] = {}
+
+    def get_permissions(self) -> list[BasePermission]:
+        classes = self.permission_classes_by_action.get(getattr(self, "action", None) or "")
+        if classes is None:
+            permissions: list[BasePermission] = super().get_permissions()  # type: ignore[misc]
+            return permissions
+        return [permission() for permission in classes]

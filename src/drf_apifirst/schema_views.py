@@ -42,11 +42,8 @@ class SchemaView(SpectacularAPIView):
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.api_version = requested_version(request)
-        return super().get(request, *args, **kwargs)
-
-    def _get_schema_response(self, request: Request) -> Response:
         with _generation_lock:
-            response: Response = super()._get_schema_response(request)
+            response: Response = super().get(request, *args, **kwargs)
         return response
 
 
@@ -54,12 +51,15 @@ class _VersionedDocsMixin:
     versioning_class: Any = None
     schema: Any = None  # docs pages are not part of the API
 
-    def _get_schema_url(self, request: Request) -> str:
-        url: str = super()._get_schema_url(request)  # type: ignore[misc]
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """drf-spectacular's page, pointed at the requested version's document (its
+        template context names the document ``schema_url``)."""
+        response: Response = super().get(request, *args, **kwargs)  # type: ignore[misc]
         version = requested_version(request)
-        if version and "version=" not in url:
-            url += ("&" if "?" in url else "?") + f"version={version}"
-        return url
+        url = response.data.get("schema_url")
+        if version and isinstance(url, str) and "version=" not in url:
+            response.data["schema_url"] = url + ("&" if "?" in url else "?") + f"version={version}"
+        return response
 
 
 class SwaggerView(_VersionedDocsMixin, SpectacularSwaggerView):
@@ -68,7 +68,7 @@ class SwaggerView(_VersionedDocsMixin, SpectacularSwaggerView):
     template_name = "drf_apifirst/swagger_ui.html"
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response: Response = super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
         current = requested_version(request)
         response.data["versions"] = [
             {

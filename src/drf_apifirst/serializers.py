@@ -21,6 +21,7 @@ from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.db.models.manager import BaseManager
@@ -29,12 +30,28 @@ from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import SkipField
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
+from drf_apifirst.compat import prefetched_relations
+from drf_apifirst.context import request_context
 from drf_apifirst.exceptions import InvalidParameters
 
-__all__ = ["ApiListSerializer", "ApiModelSerializer", "QueryPlan", "query_plan"]
+__all__ = [
+    "EXPAND_PARAM",
+    "FIELDS_PARAM",
+    "ApiListSerializer",
+    "ApiModelSerializer",
+    "FieldSelectionMixin",
+    "QueryPlan",
+    "SaveKwargsMixin",
+    "query_plan",
+]
+
+# The query parameters of field selection.
+FIELDS_PARAM = "fields"
+EXPAND_PARAM = "expand"
 
 Reader = Callable[[Any], Any]
 IdLoader = Callable[[list[Any]], dict[Any, list[Any]]]
@@ -397,7 +414,20 @@ class ApiListSerializer(serializers.ListSerializer):
         return [to_representation(item) for item in items]
 
 
-class ApiModelSerializer(serializers.ModelSerializer):
+class SaveKwargsMixin:
+    """Adds the view's ``get_save_kwargs()`` (passed as ``context["save_kwargs"]``) to
+    every ``save()``, so what the library stamps (the tenant) reaches the model even when a
+    host's ``perform_create`` calls ``serializer.save(...)`` itself. Keywords the caller
+    passes to ``save()`` win. ``ApiModelSerializer`` has it; add it to a plain serializer
+    that a tenant-scoped view uses."""
+
+    def save(self, **kwargs: Any) -> Any:
+        context = getattr(self, "context", {})
+        stamped = {**context.get("save_kwargs", {}), **kwargs}
+        return super().save(**stamped)  # type: ignore[misc]
+
+
+class ApiModelSerializer(SaveKwargsMixin, serializers.ModelSerializer):
     """ModelSerializer with ``fields``/``expand`` selection and a fast read path.
 
     ``Meta`` options beyond DRF's:
@@ -443,7 +473,7 @@ class ApiModelSerializer(serializers.ModelSerializer):
         expandable = self.expandable_fields()
         unknown = [name for name in self._expanded_fields if name not in expandable]
         if unknown:
-            raise InvalidParameters({"expand": [_unknown_names_message(unknown, expandable)]})
+            raise InvalidParameters({EXPAND_PARAM: [_unknown_names_message(unknown, expandable)]})
         for name in self._expanded_fields:
             spec = expandable[name]
             serializer_class, options = spec if isinstance(spec, tuple) else (spec, {})
@@ -455,7 +485,7 @@ class ApiModelSerializer(serializers.ModelSerializer):
         if self._selected_fields is not None:
             unknown = [name for name in self._selected_fields if name not in fields]
             if unknown:
-                raise InvalidParameters({"fields": [_unknown_names_message(unknown, fields)]})
+                raise InvalidParameters({FIELDS_PARAM: [_unknown_names_message(unknown, fields)]})
             fields = {name: fields[name] for name in fields if name in self._selected_fields}
         return fields
 
@@ -465,8 +495,9 @@ class ApiModelSerializer(serializers.ModelSerializer):
         if isinstance(data, Mapping):
             errors = {
                 str(field.field_name): [ErrorDetail(str(_("Not a valid string.")), code="invalid")]
-                for field in self._writable_fields
-                if isinstance(field, drf_fields.CharField)
+                for field in self.fields.values()
+                if not field.read_only
+                and isinstance(field, drf_fields.CharField)
                 and field.source != "*"
                 and field.field_name in data
                 and data[field.field_name] is not None
@@ -511,11 +542,7 @@ class ApiModelSerializer(serializers.ModelSerializer):
             name = field.source_attrs[0]
             loader = _id_list_loader(field, model)
             if loader is not None:
-                pending = [
-                    obj
-                    for obj in instances
-                    if name not in getattr(obj, "_prefetched_objects_cache", ())
-                ]
+                pending = [obj for obj in instances if name not in prefetched_relations(obj)]
                 if pending:
                     ids = loader([obj.pk for obj in pending])
                     key = _ids_key(name)
@@ -553,3 +580,68 @@ def _unknown_names_message(unknown: list[str], known: Iterable[str]) -> str:
     return "Unknown field(s): {}. Choose from: {}.".format(
         ", ".join(unknown), ", ".join(sorted(known)) or "(none)"
     )
+
+
+def _names(request: Any, param: str) -> tuple[str, ...] | None:
+    raw = request.query_params.get(param)
+    if raw is None:
+        return None
+    names = tuple(sorted({name.strip() for name in raw.split(",") if name.strip()}))
+    if not names:
+        raise InvalidParameters({param: [_("Name at least one field.")]})
+    return names
+
+
+class FieldSelectionMixin:
+    """``?fields=id,title`` and ``?expand=assignee`` on safe requests, for an
+    ``ApiModelSerializer``, with ``select_related``/``prefetch_related``/``only`` to match.
+    """
+
+    def get_field_selection(
+        self, serializer_class: type[ApiModelSerializer]
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+        """``(fields or None, expand)`` of this request, parsed once."""
+        request = self.request  # type: ignore[attr-defined]
+        if not hasattr(request, "query_params"):  # e.g. schema generation
+            return None, ()
+        context = request_context(request)
+        if context.field_selection is None:
+            fields = _names(request, FIELDS_PARAM)
+            if fields is not None and not serializer_class.supports_sparse_fieldsets():
+                raise InvalidParameters({FIELDS_PARAM: [_("This endpoint returns all fields.")]})
+            context.field_selection = (fields, _names(request, EXPAND_PARAM) or ())
+        return context.field_selection
+
+    def get_selecting_serializer_class(self) -> type[ApiModelSerializer] | None:
+        """The serializer class field selection applies to: an ``ApiModelSerializer`` on a
+        safe request; None otherwise."""
+        request = getattr(self, "request", None)
+        if request is None or request.method not in SAFE_METHODS:
+            return None
+        serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
+        return serializer_class if issubclass(serializer_class, ApiModelSerializer) else None
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
+        serializer_class = self.get_selecting_serializer_class()
+        if serializer_class is not None:
+            fields, expand = self.get_field_selection(serializer_class)
+            kwargs.setdefault("fields", fields)
+            kwargs.setdefault("expand", expand)
+        serializer: serializers.BaseSerializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        return serializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset()  # type: ignore[misc]
+        serializer_class = self.get_selecting_serializer_class()
+        if serializer_class is not None and isinstance(queryset, QuerySet):
+            fields, expand = self.get_field_selection(serializer_class)
+            queryset = query_plan(serializer_class, fields, expand).apply(queryset)
+        return queryset
+
+
+def _drop_query_plans(**kwargs: Any) -> None:
+    """Plans read settings-dependent field classes; a settings change (tests) drops them."""
+    query_plan.cache_clear()
+
+
+setting_changed.connect(_drop_query_plans, dispatch_uid="drf_apifirst.serializers.query_plan")

@@ -94,6 +94,21 @@ def _is_versions(value: Any) -> bool:
     )
 
 
+def _is_trusted_proxies(value: Any) -> bool:
+    import ipaddress
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value >= 0
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    try:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _is_import_string(value: Any) -> bool:
     return isinstance(value, str) and "." in value
 
@@ -157,10 +172,13 @@ OPTIONS: dict[str, Option] = {
     "IDEMPOTENCY_TTL": Option(86400, "a whole number of seconds, 0 or more", _is_seconds),
     # Seconds the in-flight lock of a key lives at most (a crashed worker frees it then).
     "IDEMPOTENCY_LOCK_SECONDS": Option(60, "a whole number from 1 up", _is_positive_int),
-    # Where kept responses live: "cache" (fast; Redis in production) or "database"
-    # (durable: survives a cache flush or restart).
+    # Where kept responses live: the dotted path of a store class,
+    # drf_apifirst.idempotency.CacheStore (fast; Redis in production) or DatabaseStore
+    # (durable: survives a cache flush or restart). "cache" and "database" still work.
     "IDEMPOTENCY_STORE": Option(
-        "cache", "'cache' or 'database'", lambda v: v in ("cache", "database")
+        "drf_apifirst.idempotency.CacheStore",
+        "a dotted path to a store class",
+        lambda v: v in ("cache", "database") or _is_import_string(v),
     ),
     # The CACHES alias for idempotency records (Redis in production).
     "IDEMPOTENCY_CACHE": Option("default", "a CACHES alias", lambda v: isinstance(v, str)),
@@ -168,6 +186,11 @@ OPTIONS: dict[str, Option] = {
     "MAX_PAGE_SIZE": Option(100, "a whole number from 1 up", _is_positive_int),
     # A list request with a query parameter the view does not document is a 400 problem.
     "STRICT_QUERY_PARAMETERS": Option(True, "True or False", _is_bool),
+    # The proxies in front of the app: 0 trusts none (the peer address is the client), a
+    # number trusts that many X-Forwarded-For hops, a list names the proxies' networks.
+    "TRUSTED_PROXIES": Option(
+        0, "a whole number of proxies, or a list of IP networks", _is_trusted_proxies
+    ),
 }
 
 DEFAULTS: dict[str, Any] = {name: option.default for name, option in OPTIONS.items()}

@@ -23,7 +23,8 @@ from django.core.cache import cache as default_cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from drf_apifirst.models import AbstractAPIKey
+from drf_apifirst.context import request_context
+from drf_apifirst.principals import client_address, get_principal
 
 __all__ = [
     "LoginRateThrottle",
@@ -58,26 +59,20 @@ class RateLimit:
     reset: int
 
 
-def principal_ident(request: Any, fallback: str) -> str:
-    """Who is counted: the API key, else the user, else the client address."""
-    if isinstance(getattr(request, "auth", None), AbstractAPIKey):
-        return f"key:{request.auth.pk}"
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.pk is not None:
-        return f"user:{user.pk}"
-    return f"ip:{fallback}"
+def principal_ident(request: Any, fallback: str | None = None) -> str:
+    """Who is counted: the API key, else the user, else the client address
+    (``drf_apifirst.principals.get_principal(request).ident``; ``fallback`` is ignored and
+    kept for callers of the first releases)."""
+    return get_principal(request).ident
 
 
 def _record(request: Any, state: RateLimit) -> None:
-    django_request = getattr(request, "_request", request)
-    states = django_request.__dict__.setdefault("_apifirst_ratelimits", {})
-    states[state.policy] = state
+    request_context(request).ratelimits[state.policy] = state
 
 
 def ratelimit_headers(request: Any) -> dict[str, str]:
     """The RateLimit-Policy and RateLimit headers for what the request's throttles saw."""
-    django_request = getattr(request, "_request", request)
-    states = django_request.__dict__.get("_apifirst_ratelimits")
+    states = request_context(request).ratelimits
     if not states:
         return {}
     return {
@@ -94,15 +89,22 @@ class RateThrottle(BaseThrottle):
     """A fixed-window counter per (policy, principal) in the Django cache."""
 
     # The policy: a key of DEFAULT_THROTTLE_RATES. Subclasses may pick it per request.
+    # (``scope``, DRF's name for it, is read too.)
+    policy: str | None = None
     scope: str | None = None
     cache = default_cache
     timer = time.time
 
     def get_policy(self, request: Any, view: Any) -> str | None:
-        return self.scope
+        return self.policy or self.scope
 
     def get_principal(self, request: Any, view: Any) -> str:
-        return principal_ident(request, self.get_ident(request))
+        return get_principal(request).ident
+
+    def get_ident(self, request: Any) -> str:
+        """The client address, through ``DRF_APIFIRST["TRUSTED_PROXIES"]`` (DRF's
+        ``NUM_PROXIES`` is not read: one setting decides it for the whole library)."""
+        return client_address(request)
 
     def allow_request(self, request: Any, view: Any) -> bool:
         policy = self.get_policy(request, view)
@@ -132,10 +134,8 @@ class PrincipalRateThrottle(RateThrottle):
     """One limit per caller, by kind: policy ``"api_key"``, ``"user"`` or ``"anon"``."""
 
     def get_policy(self, request: Any, view: Any) -> str | None:
-        if isinstance(getattr(request, "auth", None), AbstractAPIKey):
-            return "api_key"
-        user = getattr(request, "user", None)
-        return "user" if user is not None and user.is_authenticated else "anon"
+        kind = get_principal(request).kind
+        return "anon" if kind == "anonymous" else kind
 
 
 class ScopedRateThrottle(RateThrottle):
@@ -148,7 +148,7 @@ class ScopedRateThrottle(RateThrottle):
 class LoginRateThrottle(RateThrottle):
     """Policy ``"login"``, per client address: slows password guessing."""
 
-    scope = "login"
+    policy = "login"
 
     def get_principal(self, request: Any, view: Any) -> str:
         return f"ip:{self.get_ident(request)}"

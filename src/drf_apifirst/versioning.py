@@ -27,10 +27,12 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import classproperty
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_header_parameters
 from django.utils.translation import gettext_lazy as _
 from rest_framework import versioning
+from rest_framework.exceptions import NotFound
 
+from drf_apifirst.context import add_response_headers
 from drf_apifirst.exceptions import Problem
 from drf_apifirst.settings import apifirst_settings
 
@@ -39,6 +41,7 @@ __all__ = [
     "Lifecycle",
     "URLPathVersioning",
     "UnknownVersion",
+    "VersionLifecycleMixin",
     "VersionSunset",
     "deprecate",
     "endpoint_lifecycle",
@@ -227,12 +230,56 @@ class AcceptHeaderVersioning(_LifecycleVersioning, versioning.AcceptHeaderVersio
     unknown_version_class = UnknownAcceptedVersion
 
     def determine_version(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        from rest_framework.utils.mediatypes import _MediaType
-
-        media_type = _MediaType(request.accepted_media_type)
-        version = media_type.params.get(self.version_param, self.default_version)
-        if isinstance(version, bytes):
-            version = version.decode("latin-1")
+        try:
+            _, params = parse_header_parameters(request.accepted_media_type or "")
+        except ValueError:  # longer than Django parses: a version is not in it
+            params = {}
+        version = params.get(self.version_param, self.default_version)
         if not self.is_allowed_version(version):
             raise self.unknown(version)
         return version
+
+
+class VersionLifecycleMixin:
+    """Per-version actions, deprecated endpoints and sunsets.
+
+    ``action_versions = {"archive": ("v2", None)}``: the action exists from v2 on (inclusive)
+    and until a version if given; elsewhere it is a 404. ``@deprecate(...)`` on the viewset
+    or an action, or a deprecated version in ``VERSIONS``, adds the lifecycle headers;
+    after the sunset the request is a 410 problem (``AFTER_SUNSET = "gone"``).
+    """
+
+    # {action: (first version, last version or None)}.
+    action_versions: Mapping[str, tuple[str | None, str | None]] = {}
+
+    def action_in_version(self, action: str | None, version: str | None) -> bool:
+        span = self.action_versions.get(action or "")
+        if span is None or version is None:
+            return True
+        order = list(apifirst_settings.VERSIONS)
+        if version not in order:
+            return True
+        since, until = span
+        position = order.index(version)
+        if since is not None and position < order.index(since):
+            return False
+        return not (until is not None and position > order.index(until))
+
+    def get_lifecycle(self) -> Lifecycle | None:
+        """The endpoint's own lifecycle (action, then viewset), else its version's."""
+        version = getattr(self.request, "version", None)  # type: ignore[attr-defined]
+        return endpoint_lifecycle(self) or version_lifecycle(version)
+
+    def determine_version(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        version, scheme = super().determine_version(request, *args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular generating a schema
+            return version, scheme
+        if not self.action_in_version(getattr(self, "action", None), version):
+            raise NotFound()
+        request.version = version
+        lifecycle = self.get_lifecycle()
+        if lifecycle is not None and lifecycle.is_deprecated:
+            add_response_headers(request, lifecycle_headers(lifecycle))
+            if lifecycle.is_past_sunset(now()) and apifirst_settings.AFTER_SUNSET == "gone":
+                raise VersionSunset()
+        return version, scheme

@@ -17,8 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from drf_apifirst.authentication import TokenAuthentication
+from drf_apifirst.compat import http_request
+from drf_apifirst.context import ResponseHeadersMixin
 from drf_apifirst.exceptions import Problem
-from drf_apifirst.mixins import ResponseHeadersMixin
 from drf_apifirst.throttling import LoginRateThrottle
 
 __all__ = ["LoginView", "LogoutAllView", "LogoutView"]
@@ -63,7 +64,7 @@ class LoginView(ResponseHeadersMixin, GenericAPIView):
         credentials = self.get_serializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         user = authenticate(
-            request._request,
+            http_request(request),
             username=credentials.validated_data["username"],
             password=credentials.validated_data["password"],
         )
@@ -78,7 +79,7 @@ class LoginView(ResponseHeadersMixin, GenericAPIView):
         instance, token = token_model.objects.create(
             user, knox_settings.TOKEN_TTL, prefix=knox_settings.TOKEN_PREFIX
         )
-        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        user_logged_in.send(sender=type(user), request=http_request(request), user=user)
         return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
 
 
@@ -92,7 +93,9 @@ class LogoutView(ResponseHeadersMixin, GenericAPIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         request.auth.delete()
-        user_logged_out.send(sender=type(request.user), request=request._request, user=request.user)
+        user_logged_out.send(
+            sender=type(request.user), request=http_request(request), user=request.user
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -106,5 +109,7 @@ class LogoutAllView(ResponseHeadersMixin, GenericAPIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         get_token_model().objects.filter(user=request.user).delete()
-        user_logged_out.send(sender=type(request.user), request=request._request, user=request.user)
+        user_logged_out.send(
+            sender=type(request.user), request=http_request(request), user=request.user
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

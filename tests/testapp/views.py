@@ -306,3 +306,30 @@ class BrokenContractView(APIView):
     @extend_schema(responses={200: ArticleListSerializer})
     def get(self, request):
         return Response({"id": 1, "undeclared": True}, status=202)
+
+
+# --- Composition: host code written the DRF way ---
+class TutorialTaskViewSet(ApiModelViewSet):
+    """``perform_create``/``perform_update`` as DRF's tutorial writes them (no super())."""
+
+    queryset = Task.objects.all()
+    serializer_class = OwnedTaskSerializer
+    auth = ("api_key",)
+    permission_classes = [IsAuthenticated]
+    tenant_field = "owner"
+
+    def perform_create(self, serializer):
+        serializer.save(done=False)
+
+    def perform_update(self, serializer):
+        serializer.save()
+
+
+class QuerysetlessCachedArticleViewSet(ReadOnlyApiModelViewSet):
+    """Cached, with ``get_queryset()`` and no ``queryset`` attribute."""
+
+    serializer_class = NestedArticleSerializer
+    cache_seconds = 60
+
+    def get_queryset(self):
+        return Article.objects.filter(is_public=True)
