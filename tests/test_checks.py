@@ -25,8 +25,6 @@ def check_rest_framework_wiring():
     return [message for check in WIRING_CHECKS for message in check()]
 
 
-
-
 class MySchema(AutoSchema):
     pass
 
