@@ -1,7 +1,13 @@
 """The test helpers and the pytest plugin's fixtures, as a host project uses them."""
 
 import pytest
+from django.test import override_settings
+from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
 from rest_framework.test import APIClient
+from rest_framework.views import APIView
 
 from drf_apifirst.testing import (
     assert_constant_queries,
@@ -78,3 +84,23 @@ def test_api_key_client_fixture(api_key_client):
     )
     assert not Task.objects.exists()
     assert isinstance(reader, APIClient)
+
+
+class TinyView(APIView):
+    permission_classes = []
+
+    @extend_schema(responses={200: inline_serializer("Tiny", {"ok": serializers.BooleanField()})})
+    def get(self, request):
+        return Response({"ok": True})
+
+
+urlpatterns = [path("api/tiny/", TinyView.as_view())]
+
+
+def test_the_schema_document_follows_settings_changes(api_client, articles):
+    """The document is cached per version, and dropped when settings change (here, the
+    URLconf): a helper never checks a response against a stale document."""
+    assert_response_matches_schema(api_client.get("/api/articles/"))
+    with override_settings(ROOT_URLCONF=__name__):
+        assert_response_matches_schema(api_client.get("/api/tiny/"))
+    assert_response_matches_schema(api_client.get("/api/articles/"))

@@ -163,6 +163,7 @@ class CommentViewSet(ApiModelViewSet):
     ordering_fields = ["created"]
 
     def perform_create(self, serializer):
+        # DRF's way; the library's save keywords (get_save_kwargs) are added all the same.
         serializer.save(author=_author(self.request))
 
 

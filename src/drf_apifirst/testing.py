@@ -81,6 +81,17 @@ def _document(version: str | None) -> dict[str, Any]:
     return document
 
 
+def _drop_documents(**kwargs: Any) -> None:
+    """A settings change (``override_settings``, a new URLconf) can change the document."""
+    _document.cache_clear()
+
+
+def _connect_document_cache() -> None:
+    from django.core.signals import setting_changed
+
+    setting_changed.connect(_drop_documents, dispatch_uid="drf_apifirst.testing.documents")
+
+
 def _to_json_schema(schema: Any) -> Any:
     """OpenAPI 3.0 schema objects as JSON Schema: ``nullable`` becomes a type list, and an
     object with declared properties accepts no others (an undeclared field is an error)."""
@@ -122,6 +133,7 @@ def assert_response_matches_schema(response: Any, *, version: str | None = None)
     version = version or getattr(
         getattr(response, "renderer_context", {}).get("request"), "version", None
     )
+    _connect_document_cache()
     document = _document(version)
     operation = _operation(document, request.path, request.method.lower())
     assert operation is not None, f"{request.method} {request.path} is not in the OpenAPI document"
