@@ -3,8 +3,6 @@
 import pytest
 from rest_framework.test import APIRequestFactory
 
-from drf_apifirst.principals import client_address
-
 factory = APIRequestFactory()
 
 
@@ -27,6 +25,8 @@ factory = APIRequestFactory()
 def test_client_address_reads_through_trusted_proxies_only(
     settings, trusted, forwarded, peer, client
 ):
+    from drf_apifirst.principals import client_address
+
     settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "TRUSTED_PROXIES": trusted}
     extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     request = factory.get("/", REMOTE_ADDR=peer, **extra)

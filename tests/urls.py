@@ -21,6 +21,12 @@ router.register("key-required-tasks", views.KeyRequiredTaskViewSet, basename="ke
 router.register("cached-articles", views.CachedArticleViewSet, basename="cached-article")
 router.register("cached-owned-tasks", views.CachedOwnedTaskViewSet, basename="cached-owned")
 router.register("tutorial-tasks", views.TutorialTaskViewSet, basename="tutorial")
+router.register("labelled-tasks", views.LabelledEtagTaskViewSet, basename="labelled")
+router.register("tenant-cached-tasks", views.TenantCachedTaskViewSet, basename="tenant-cached")
+router.register(
+    "tenant-idempotent-tasks", views.TenantIdempotentTaskViewSet, basename="tenant-idempotent"
+)
+router.register("filtered-tasks", views.FilteredOwnedTaskViewSet, basename="filtered")
 router.register(
     "querysetless-articles", views.QuerysetlessCachedArticleViewSet, basename="querysetless"
 )

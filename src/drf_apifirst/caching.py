@@ -34,7 +34,7 @@ from rest_framework import serializers
 from drf_apifirst.compat import declared_fields
 from drf_apifirst.context import canonical_query, request_context
 from drf_apifirst.exceptions import ShortCircuit
-from drf_apifirst.principals import get_principal, get_tenant, tenant_ident
+from drf_apifirst.principals import get_principal, get_tenant, granted_scopes, tenant_ident
 from drf_apifirst.settings import apifirst_settings
 
 __all__ = [
@@ -140,6 +140,11 @@ def _declared_models(view_class: Any) -> set[type[Model]]:
     return models
 
 
+def _scopes_ident(request: Any) -> str:
+    scopes = granted_scopes(request)
+    return "*" if scopes is None else ",".join(sorted(scopes))
+
+
 class ResponseCacheMixin:
     """Opt-in caching of GET responses; see the module docstring."""
 
@@ -184,6 +189,8 @@ class ResponseCacheMixin:
             "accept": request.headers.get("Accept", ""),
             "who": "public" if self.cache_public else get_principal(request).ident,
             "tenant": tenant_ident(get_tenant(request)) if scoped else "",
+            # What the credentials may see decides the answer too (a role changed).
+            "scopes": "public" if self.cache_public else _scopes_ident(request),
             "generations": model_generations(models),
         }
         text = json.dumps(parts, sort_keys=True)

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 _ATTRIBUTE = "apifirst_context"
-_UNRESOLVED: Any = object()
+UNRESOLVED: Any = object()
 
 
 @dataclass
@@ -48,8 +48,10 @@ class RequestContext:
     ratelimits: dict[str, RateLimit] = field(default_factory=dict)
     # Who is calling (drf_apifirst.principals), resolved once after authentication.
     principal: Principal | None = None
-    # The tenant the request acts for; _UNRESOLVED until the resolver ran.
-    tenant: Any = _UNRESOLVED
+    # The tenant the request acts for; UNRESOLVED until the resolver ran.
+    tenant: Any = UNRESOLVED
+    # The scopes the credentials grant (None: every scope); UNRESOLVED until asked.
+    scopes: Any = UNRESOLVED
     # The response-cache entry to fill on the way out (a miss).
     cache_key: str | None = None
     # The idempotency record being written: (store, record key, body fingerprint).
@@ -62,7 +64,7 @@ class RequestContext:
 
     @property
     def tenant_resolved(self) -> bool:
-        return self.tenant is not _UNRESOLVED
+        return self.tenant is not UNRESOLVED
 
 
 def request_context(request: Any) -> RequestContext:

@@ -89,12 +89,65 @@ class SearchFilter(filters.SearchFilter):
 
 
 if HAS_DJANGO_FILTER:
+    from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
     from django_filters.rest_framework import DjangoFilterBackend as _DjangoFilterBackend
 
     class DjangoFilterBackend(_DjangoFilterBackend):
-        """django-filter's backend; invalid values are a 400 problem per parameter."""
+        """django-filter's backend; invalid values are a 400 problem per parameter.
+
+        On a tenant-scoped view (``tenant_field``), the choices of every model-choice
+        filter are limited to the request's tenant, so another tenant's id is "not a valid
+        choice" exactly like an id nobody has (``tenant_filter_lookups()``).
+        """
 
         blank_message = _("Give a valid value, or leave the parameter out.")
+
+        def get_filterset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+            filterset = super().get_filterset(request, queryset, view)
+            if filterset is not None and getattr(view, "tenant_field", None):
+                self.limit_choices_to_tenant(filterset, request, view)
+            return filterset
+
+        def tenant_filter_lookups(self, filterset: Any, view: Any) -> dict[str, str | None]:
+            """``{filter name: lookup from its model to the tenant}`` for the model-choice
+            filters: the view's ``filter_tenant_lookups``, else the serializer's
+            ``Meta.tenant_lookups`` for the same field, else what ``tenant_field`` implies
+            (a ``project`` filter of a view with ``tenant_field = "project__organization"``
+            takes ``organization``). ``None``: the filter's model is the tenant itself."""
+            tenant_field: str = view.tenant_field
+            declared = dict(getattr(view, "filter_tenant_lookups", None) or {})
+            serializer_class = view.get_serializer_class()
+            meta_lookups = getattr(getattr(serializer_class, "Meta", None), "tenant_lookups", {})
+            lookups: dict[str, str | None] = {}
+            for name, filter_ in filterset.filters.items():
+                if not isinstance(filter_, (ModelChoiceFilter, ModelMultipleChoiceFilter)):
+                    continue
+                field = filter_.field_name.split("__", 1)[0]
+                if name in declared:
+                    lookups[name] = declared[name]
+                elif field in (meta_lookups or {}):
+                    lookups[name] = meta_lookups[field]
+                elif tenant_field.startswith(f"{filter_.field_name}__"):
+                    lookups[name] = tenant_field[len(filter_.field_name) + 2 :]
+                elif tenant_field == filter_.field_name:
+                    lookups[name] = None
+            return lookups
+
+        def limit_choices_to_tenant(self, filterset: Any, request: Request, view: Any) -> None:
+            from drf_apifirst.principals import get_tenant
+
+            tenant = get_tenant(request)
+            for name, lookup in self.tenant_filter_lookups(filterset, view).items():
+                form_field = filterset.form.fields.get(name)
+                choices = getattr(form_field, "queryset", None)
+                if choices is None:
+                    continue
+                if tenant is None:
+                    form_field.queryset = choices.none()
+                elif lookup is None:
+                    form_field.queryset = choices.filter(pk=tenant.pk)
+                else:
+                    form_field.queryset = choices.filter(**{lookup: tenant}).distinct()
 
         def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
             filterset = self.get_filterset(request, queryset, view)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from drf_apifirst.context import request_context
+from drf_apifirst.context import UNRESOLVED, request_context
 from drf_apifirst.settings import apifirst_settings
 
 __all__ = [
@@ -143,10 +143,17 @@ def tenant_ident(tenant: Any) -> str:
 
 def granted_scopes(request: Any) -> set[str] | None:
     """The scopes of the request's credentials; None means every scope."""
+    context = request_context(request)
+    if context.scopes is not UNRESOLVED and context.principal is not None:
+        return context.scopes
     principal = get_principal(request)
+    granted: set[str] | None
     if principal.kind == "api_key":
-        return set(principal.api_key.scopes or ())
-    if principal.kind == "anonymous":
-        return set()
-    scopes = apifirst_settings.USER_SCOPES(principal.user, request)
-    return None if scopes is None else set(scopes)
+        granted = set(principal.api_key.scopes or ())
+    elif principal.kind == "anonymous":
+        granted = set()
+    else:
+        scopes = apifirst_settings.USER_SCOPES(principal.user, request)
+        granted = None if scopes is None else set(scopes)
+    context.scopes = granted
+    return granted

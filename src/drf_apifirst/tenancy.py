@@ -14,6 +14,7 @@ The tenant of a request comes from ``DRF_APIFIRST["TENANT_RESOLVER"]``. The stam
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -44,6 +45,9 @@ class TenantScopedMixin:
 
     # The lookup from the model to its tenant; None: the view is not tenant-scoped.
     tenant_field: str | None = None
+    # {filter name: lookup from the filter's model to the tenant} for model-choice
+    # filters the library cannot derive (drf_apifirst.filters.DjangoFilterBackend).
+    filter_tenant_lookups: Mapping[str, str | None] = {}
 
     def get_tenant(self) -> Any:
         return get_tenant(self.request)  # type: ignore[attr-defined]

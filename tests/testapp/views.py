@@ -282,6 +282,7 @@ class CachedArticleViewSet(ReadOnlyApiModelViewSet):
     serializer_class = NestedArticleSerializer
     cache_seconds = 60
     cache_models = [Author, Tag]
+    search_fields = ["title"]
 
 
 class CachedOwnedTaskViewSet(ReadOnlyApiModelViewSet):
@@ -333,3 +334,78 @@ class QuerysetlessCachedArticleViewSet(ReadOnlyApiModelViewSet):
 
     def get_queryset(self):
         return Article.objects.filter(is_public=True)
+
+
+# --- Hardening: tenants meet caches, ETags and filters ---
+
+
+class OwnerSerializer(ApiModelSerializer):
+    class Meta:
+        from django.contrib.auth.models import User
+
+        model = User
+        fields = ["id", "username"]
+
+
+class LabelledTaskSerializer(ApiModelSerializer):
+    class Meta:
+        model = Task
+        fields = ["id", "title", "labels", "owner"]
+        read_only_fields = ["owner"]
+        expandable_fields = {"owner": OwnerSerializer}
+
+
+class LabelledEtagTaskViewSet(ApiModelViewSet):
+    """``etag_field`` with a many-to-many in the representation."""
+
+    queryset = Task.objects.all()
+    serializer_class = LabelledTaskSerializer
+    etag_field = "updated"
+
+
+def header_tenant(request):
+    """A resolver picking among the caller's tenants by header (as X-Organization does):
+    the user named by ``X-Tenant`` when the caller is that user or a superuser."""
+    from django.contrib.auth.models import User
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    name = request.headers.get("X-Tenant")
+    if name is None:
+        return user
+    if not user.is_superuser and name != user.username:
+        return None
+    return User.objects.filter(username=name).first()
+
+
+class TenantCachedTaskViewSet(ReadOnlyApiModelViewSet):
+    """Cached per caller (not public), tenant-scoped."""
+
+    queryset = Task.objects.all()
+    serializer_class = OwnedTaskSerializer
+    auth = ("token", "api_key")
+    permission_classes = [IsAuthenticated]
+    tenant_field = "owner"
+    cache_seconds = 60
+
+
+class TenantIdempotentTaskViewSet(ApiModelViewSet):
+    queryset = Task.objects.all()
+    serializer_class = OwnedTaskSerializer
+    auth = ("token", "api_key")
+    permission_classes = [IsAuthenticated]
+    tenant_field = "owner"
+
+
+class FilteredOwnedTaskViewSet(ReadOnlyApiModelViewSet):
+    """Model-choice filters on a tenant-scoped view: ``owner`` is the tenant itself,
+    ``labels`` is owned through its tasks."""
+
+    queryset = Task.objects.all()
+    serializer_class = OwnedTaskSerializer
+    auth = ("api_key",)
+    permission_classes = [IsAuthenticated]
+    tenant_field = "owner"
+    filterset_fields = ["owner", "labels"]
+    filter_tenant_lookups = {"labels": "task__owner"}
