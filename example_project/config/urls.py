@@ -6,8 +6,10 @@ from tracker.health import LivenessView, ReadinessView
 from tracker.views import (
     APIKeyViewSet,
     CommentViewSet,
+    InvitationViewSet,
     LabelViewSet,
     MemberViewSet,
+    MyInvitationViewSet,
     ProjectViewSet,
     TaskViewSet,
 )
@@ -18,6 +20,8 @@ router.register("tasks", TaskViewSet)
 router.register("labels", LabelViewSet)
 router.register("comments", CommentViewSet)
 router.register("members", MemberViewSet)
+router.register("invitations", InvitationViewSet)
+router.register("me/invitations", MyInvitationViewSet, basename="my-invitation")
 router.register("api-keys", APIKeyViewSet)
 
 urlpatterns = [

@@ -347,9 +347,17 @@ def in_two_organizations(demo, acme, globex):
     return user
 
 
-def test_a_user_in_two_organizations_names_one(client, as_user, in_two_organizations, acme):
+def test_a_user_in_two_organizations_acts_for_the_default_one_or_names_one(
+    client, as_user, in_two_organizations, acme
+):
     auth = as_user("demo-member")
-    ambiguous = client.get("/api/v2/tasks/", **auth)
+    default = client.get("/api/v2/tasks/", **auth)  # the first organization joined
+    assert default.status_code == 200
+    assert {t["project"] for t in default.json()["results"]} <= set(
+        acme.projects.values_list("pk", flat=True)
+    )
+    Membership.objects.filter(user=in_two_organizations).update(is_default=False)
+    ambiguous = client.get("/api/v2/tasks/", **auth)  # no default (data from before it)
     assert ambiguous.status_code == 400
     assert ambiguous.json()["code"] == "organization_required"
     acme_tasks = client.get("/api/v2/tasks/", HTTP_X_ORGANIZATION="acme", **auth).json()

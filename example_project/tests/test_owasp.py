@@ -285,6 +285,70 @@ def test_api4_rate_limits_answer_429_with_retry_after(client, as_key, acme, froz
     assert last["RateLimit-Policy"] == '"api_key";q=3;w=60'
 
 
+# --- API1/API3: membership is an invitation the invitee accepts (hardening #15.9, #15.10) --
+
+
+def test_api1_an_admin_cannot_add_a_user_without_their_consent(client, as_user, acme, globex):
+    from django.contrib.auth import get_user_model
+
+    invitee = get_user_model().objects.get(username="globex-admin")
+    invited = client.post(
+        "/api/v2/invitations/", {"username": "globex-admin"}, content_type=JSON, **as_user("demo")
+    )
+    assert invited.status_code == 201
+    assert not Membership.objects.filter(organization=acme, user=invitee).exists()
+    # The invitee's clients are untouched: no X-Organization needed, still globex's data.
+    theirs = client.get("/api/v2/projects/", **as_user("globex-admin"))
+    assert theirs.status_code == 200
+    assert {p["name"] for p in theirs.json()["results"]} == set(
+        globex.projects.values_list("name", flat=True)
+    )
+    # They see it, and accept; their default organization stays globex.
+    mine = client.get("/api/v2/me/invitations/", **as_user("globex-admin")).json()["results"]
+    assert [(i["organization"], i["role"]) for i in mine] == [("acme", "member")]
+    accepted = client.post(
+        f"/api/v2/me/invitations/{mine[0]['id']}/accept/", **as_user("globex-admin")
+    )
+    assert accepted.status_code == 201
+    assert Membership.objects.get(organization=acme, user=invitee).is_default is False
+    after = client.get("/api/v2/projects/", **as_user("globex-admin")).json()["results"]
+    assert {p["name"] for p in after} == set(globex.projects.values_list("name", flat=True))
+    acme_view = client.get(
+        "/api/v2/projects/", HTTP_X_ORGANIZATION="acme", **as_user("globex-admin")
+    )
+    assert acme_view.status_code == 200
+
+
+def test_api1_nobody_else_can_see_or_accept_an_invitation(client, as_user, acme):
+    client.post(
+        "/api/v2/invitations/", {"username": "globex-admin"}, content_type=JSON, **as_user("demo")
+    )
+    assert client.get("/api/v2/me/invitations/", **as_user("globex-member")).json()["count"] == 0
+    invitation = acme.invitations.get()
+    stolen = client.post(
+        f"/api/v2/me/invitations/{invitation.pk}/accept/", **as_user("globex-member")
+    )
+    assert_problem(stolen, status=404, code="not_found")
+    assert not Membership.objects.filter(organization=acme, user__username="globex-member").exists()
+
+
+def test_api3_inviting_an_unknown_username_looks_like_inviting_a_real_one(client, as_user):
+    def invite(username):
+        response = client.post(
+            "/api/v2/invitations/", {"username": username}, content_type=JSON, **as_user("demo")
+        )
+        body = response.json()
+        return response.status_code, {
+            k: v for k, v in body.items() if k not in ("id", "created", "username")
+        }
+
+    assert invite("globex-admin") == invite("nobody-has-this-name")
+    again = client.post(
+        "/api/v2/invitations/", {"username": "globex-admin"}, content_type=JSON, **as_user("demo")
+    )
+    assert again.status_code == 201  # a repeat is the same invitation, not a tell
+
+
 # --- API5:2023 Broken function level authorization ---------------------------------------
 
 
@@ -294,7 +358,9 @@ def test_api5_members_cannot_call_admin_actions(client, as_user, acme):
     member = Membership.objects.get(organization=acme, role="member")
     refused = [
         client.delete(f"/api/v2/projects/{project.pk}/", **auth),
-        client.post("/api/v2/members/", {"username": "globex-admin"}, content_type=JSON, **auth),
+        client.post(
+            "/api/v2/invitations/", {"username": "globex-admin"}, content_type=JSON, **auth
+        ),
         client.patch(f"/api/v2/members/{member.pk}/", {"role": "admin"}, content_type=JSON, **auth),
         client.get("/api/v2/api-keys/", **auth),
         client.post(

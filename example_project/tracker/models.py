@@ -37,16 +37,52 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # The organization a request of this user acts for when it names none (X-Organization):
+    # the first one the user joined, so joining another breaks none of their clients.
+    is_default = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org")
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True),
+                name="one_default_organization_per_user",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An admin's invitation to join an organization, by username. Nobody becomes a
+    member without accepting; the inviter cannot tell whether the username exists."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    username = models.CharField(max_length=150)
+    role = models.CharField(
+        max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "username"], name="one_invitation_per_username"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} invited to {self.organization}"
 
 
 class OrganizationAPIKey(AbstractAPIKey):

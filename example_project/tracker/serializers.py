@@ -12,7 +12,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from drf_apifirst.serializers import ApiModelSerializer
-from tracker.models import Comment, Label, Membership, OrganizationAPIKey, Project, Task
+from tracker.models import (
+    Comment,
+    Invitation,
+    Label,
+    Membership,
+    OrganizationAPIKey,
+    Project,
+    Task,
+)
 from tracker.services import INTEGRATION_SCOPES
 
 
@@ -111,12 +119,9 @@ class CommentSerializer(ApiModelSerializer):
 
 
 class MemberSerializer(ApiModelSerializer):
-    """A membership: ``username`` picks the user when it is created; then only
-    ``role`` changes."""
+    """A membership. Members join by accepting an invitation; admins change ``role``."""
 
-    username = serializers.SlugRelatedField(
-        source="user", slug_field="username", queryset=get_user_model().objects.all()
-    )
+    username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
         model = Membership
@@ -124,9 +129,26 @@ class MemberSerializer(ApiModelSerializer):
         read_only_fields = ["created"]
 
 
-class MemberRoleSerializer(MemberSerializer):
-    class Meta(MemberSerializer.Meta):
-        read_only_fields = ["username", "created"]
+class InvitationSerializer(ApiModelSerializer):
+    """An invitation to join the organization, by username. It looks the same whether or
+    not the username exists; the invitee accepts it (``/me/invitations/``)."""
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "username", "role", "created"]
+        read_only_fields = ["created"]
+        extra_kwargs = {"username": {"validators": []}}  # a repeat returns the same one
+
+
+class MyInvitationSerializer(ApiModelSerializer):
+    """An invitation addressed to the caller."""
+
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "organization", "role", "created"]
+        read_only_fields = fields
 
 
 class APIKeySerializer(ApiModelSerializer):

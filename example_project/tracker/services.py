@@ -17,7 +17,15 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from drf_apifirst.exceptions import Problem
-from tracker.models import Label, Membership, Organization, OrganizationAPIKey, Project, Task
+from tracker.models import (
+    Invitation,
+    Label,
+    Membership,
+    Organization,
+    OrganizationAPIKey,
+    Project,
+    Task,
+)
 from tracker.webhooks import deliver_quietly
 
 # What an organization admin may grant an integration's key. Managing members and keys
@@ -107,11 +115,42 @@ def _is_last_admin(membership: Membership) -> bool:
 
 
 def add_member(*, organization: Organization, user: Any, role: str) -> Membership:
+    """Make ``user`` a member; their first organization becomes their default one."""
     try:
         with transaction.atomic():
-            return Membership.objects.create(organization=organization, user=user, role=role)
+            first = not Membership.objects.filter(user=user, is_default=True).exists()
+            return Membership.objects.create(
+                organization=organization, user=user, role=role, is_default=first
+            )
     except IntegrityError:  # the unique (organization, user) constraint, even under a race
         raise AlreadyMember() from None
+
+
+def invite_member(
+    *, organization: Organization, username: str, role: str, invited_by: Any
+) -> Invitation:
+    """An invitation by username. The answer is the same whether the username exists or
+    not (no enumeration); inviting a pending username again returns that invitation."""
+    if Membership.objects.filter(organization=organization, user__username=username).exists():
+        raise AlreadyMember()
+    invitation, _ = Invitation.objects.get_or_create(
+        organization=organization,
+        username=username,
+        defaults={"role": role, "invited_by": invited_by},
+    )
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, user: Any) -> Membership:
+    """The invitee joins: the invitation becomes a membership."""
+    membership = add_member(organization=invitation.organization, user=user, role=invitation.role)
+    invitation.delete()
+    return membership
+
+
+def decline_invitation(*, invitation: Invitation) -> None:
+    invitation.delete()
 
 
 @transaction.atomic
@@ -201,7 +240,7 @@ def seed_demo(*, size: int = 10) -> dict[str, object]:
         admin, member = _demo_user(admin_name), _demo_user(member_name)
         for user, role in ((admin, Membership.Role.ADMIN), (member, Membership.Role.MEMBER)):
             Membership.objects.get_or_create(
-                organization=organization, user=user, defaults={"role": role}
+                organization=organization, user=user, defaults={"role": role, "is_default": True}
             )
         labels = [
             Label.objects.get_or_create(organization=organization, name=label)[0]

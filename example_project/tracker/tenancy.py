@@ -1,8 +1,8 @@
 """Which organization a request acts for, and what its caller may do there.
 
 - An API key acts for the organization that owns it, with the scopes stored on it.
-- A user acts for the organization of their membership; one who belongs to several
-  names it in the ``X-Organization`` header (its slug). Members get ``MEMBER_SCOPES``;
+- A user acts for their default organization (the first they joined), or for another of
+  theirs named in the ``X-Organization`` header (its slug). Members get ``MEMBER_SCOPES``;
   admins every scope, so the ``:admin`` actions (deleting a project, managing members and
   API keys) are theirs alone.
 
@@ -67,8 +67,10 @@ def request_membership(request: Any) -> Membership | None:
             if membership is None:
                 raise UnknownOrganization()
         else:
-            found = list(memberships[:2])
-            if len(found) > 1:
+            # The default organization (the first joined), so a second membership breaks
+            # none of the user's clients that send no X-Organization.
+            found = list(memberships.order_by("-is_default", "id")[:2])
+            if len(found) > 1 and not found[0].is_default:
                 raise OrganizationRequired()
             membership = found[0] if found else None
     request._tracker_membership = membership

@@ -19,16 +19,25 @@ from rest_framework.response import Response
 
 from drf_apifirst.viewsets import ApiGenericViewSet, ApiModelViewSet
 from tracker import services
-from tracker.models import Comment, Label, Membership, OrganizationAPIKey, Project, Task
+from tracker.models import (
+    Comment,
+    Invitation,
+    Label,
+    Membership,
+    OrganizationAPIKey,
+    Project,
+    Task,
+)
 from tracker.serializers import (
     APIKeyCreatedSerializer,
     APIKeySerializer,
     CommentSerializer,
     CommitsResultSerializer,
     CommitsSerializer,
+    InvitationSerializer,
     LabelSerializer,
-    MemberRoleSerializer,
     MemberSerializer,
+    MyInvitationSerializer,
     ProjectSerializer,
     TaskSerializer,
     TaskV1Serializer,
@@ -165,41 +174,30 @@ class CommentViewSet(ApiModelViewSet):
 class MemberViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     ApiGenericViewSet,
 ):
-    """The organization's members. Everyone may list them; admins add, re-role and
-    remove them, and the last admin cannot leave."""
+    """The organization's members. Everyone may list them; admins re-role and remove
+    them, and the last admin cannot leave. Members join by accepting an invitation."""
 
     queryset = Membership.objects.select_related("user")
     auth = ("token", "session")
     tenant_field = "organization"
     scopes = "members"
     action_scopes = {
-        "create": "members:admin",
         "update": "members:admin",
         "partial_update": "members:admin",
         "destroy": "members:admin",
     }
     serializer_class = MemberSerializer
-    serializer_classes = {"update": MemberRoleSerializer, "partial_update": MemberRoleSerializer}
     action_problems = {
-        "create": [services.AlreadyMember],
         "update": [services.LastAdmin],
         "partial_update": [services.LastAdmin],
         "destroy": [services.LastAdmin],
     }
     filterset_fields = ["role"]
     ordering_fields = ["created"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.add_member(
-            organization=self.get_tenant(),
-            user=serializer.validated_data["user"],
-            role=serializer.validated_data.get("role", Membership.Role.MEMBER),
-        )
 
     def perform_update(self, serializer):
         membership = serializer.instance
@@ -209,6 +207,62 @@ class MemberViewSet(
 
     def perform_destroy(self, instance):
         services.remove_member(membership=instance)
+
+
+@organization_header
+class InvitationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    ApiGenericViewSet,
+):
+    """Pending invitations to the organization (admins only). Inviting a username answers
+    the same whether or not it exists; the invitee accepts at ``/me/invitations/``.
+    DELETE withdraws one."""
+
+    queryset = Invitation.objects.all()
+    auth = ("token", "session")
+    tenant_field = "organization"
+    scopes = "members"
+    action_scopes = dict.fromkeys(["list", "retrieve", "create", "destroy"], "members:admin")
+    serializer_class = InvitationSerializer
+    action_problems = {"create": [services.AlreadyMember]}
+    ordering_fields = ["created"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.invite_member(
+            organization=self.get_tenant(),
+            username=data["username"],
+            role=data.get("role", Membership.Role.MEMBER),
+            invited_by=self.request.user,
+        )
+
+
+class MyInvitationViewSet(mixins.ListModelMixin, ApiGenericViewSet):
+    """The invitations addressed to you, from any organization: accept or decline."""
+
+    queryset = Invitation.objects.select_related("organization")
+    auth = ("token", "session")
+    serializer_class = MyInvitationSerializer
+    ordering_fields = ["created"]
+
+    def get_queryset(self):
+        return super().get_queryset().filter(username=self.request.user.get_username())
+
+    @extend_schema(request=None, responses={201: MemberSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        """Join the organization; it becomes your default one if you had none."""
+        membership = services.accept_invitation(invitation=self.get_object(), user=request.user)
+        return Response(MemberSerializer(membership).data, status=201)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, *args, **kwargs):
+        services.decline_invitation(invitation=self.get_object())
+        return Response(status=204)
 
 
 @organization_header
