@@ -102,7 +102,7 @@ class JSONParser(parsers.JSONParser):
     not_utf8_message = _("The JSON body is not valid UTF-8.")
     too_deep_message = _("The JSON body nests arrays and objects deeper than %(limit)d levels.")
     lone_surrogate_message = _("The JSON body has an escaped lone surrogate (\\ud800-\\udfff).")
-    invalid_message = _("The body is not valid JSON: %(error)s")
+    invalid_message = _("JSON parse error - %(error)s")  # DRF's wording
 
     def parse(
         self,
