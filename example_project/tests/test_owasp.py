@@ -20,6 +20,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from drf_apifirst.testing import assert_problem
+from drf_apifirst.validators import UnsafeURL
 from tracker import webhooks
 from tracker.models import Label, Membership, OrganizationAPIKey, Project, Task
 
@@ -385,9 +386,15 @@ def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
         "https://2130706433/hook",  # 127.0.0.1 in disguise
         "https://0x7f.1/hook",
         "https://[::1]/hook",
+        "https://0177.0.0.1/hook",  # octal
+        "https://127.0.0.1./hook",  # trailing dot
+        "https://１２７.０.０.１/hook",  # fullwidth digits
         "https://[::ffff:10.0.0.1]/hook",
+        "https://[::127.0.0.1]/hook",  # IPv4-compatible (Python calls it global)
+        "https://[::ffff:0:10.0.0.1]/hook",  # IPv4-translated (Python calls it global)
         "https://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
         "https://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
+        "https://[fd00:ec2::254]/hook",  # AWS metadata over IPv6
         "https://hooks.example.com:99999/hook",  # no such port
         "https://10.1.2.3/hook",
         "https://192.168.0.10/hook",
@@ -397,6 +404,8 @@ def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
         "https://router.local/hook",
         "https://intranet/hook",
         "https://user:secret@hooks.example.com/hook",
+        "https://hooks.example.com@127.0.0.1/hook",
+        "https://hooks.example.com\\@127.0.0.1/hook",
     ],
 )
 def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
@@ -405,6 +414,7 @@ def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
     )
     body = assert_problem(response, status=400, code="validation_error")
     assert body["errors"][0]["pointer"] == "#/webhook_url"
+    assert "unsafe_url" in {error["code"] for error in body["errors"]}
     assert not Project.objects.filter(name="p").exists()
 
 
@@ -434,8 +444,8 @@ def test_api7_a_name_that_resolves_inside_is_refused_at_delivery(monkeypatch):
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    webhooks.check_url("https://hooks.example.com/tracker")
-    with pytest.raises(webhooks.UnsafeWebhookURL, match=r"resolves to 10\.0\.0\.7"):
+    webhooks.validate_webhook_url("https://hooks.example.com/tracker")
+    with pytest.raises(UnsafeURL, match=r"resolves to 10\.0\.0\.7"):
         webhooks.deliver("https://hooks.example.com/tracker", "task.updated", {})
 
 
@@ -470,7 +480,8 @@ def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
     client, receiver, as_user, acme, caplog
 ):
     # An on-premises install allows its own network explicitly; nothing else changes.
-    with override_settings(TRACKER_WEBHOOK_ALLOWED_NETWORKS=["127.0.0.1/32"]):
+    allowed = {**settings.DRF_APIFIRST, "PUBLIC_URL_ALLOWED_NETWORKS": ["127.0.0.1/32"]}
+    with override_settings(DRF_APIFIRST=allowed):
         url = f"http://127.0.0.1:{receiver.server_port}/hook"
         project = Project.objects.filter(organization=acme).first()
         Project.objects.filter(pk=project.pk).update(webhook_url=url)
@@ -494,7 +505,7 @@ def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
             _Receiver.answer = 204
         assert status == 302  # an answer, not followed to 127.0.0.1:1
     # Without the allowance, the same receiver is out of reach.
-    with pytest.raises(webhooks.UnsafeWebhookURL):
+    with pytest.raises(UnsafeURL):
         webhooks.deliver(url, "task.updated", {})
 
 

@@ -15,6 +15,7 @@ does not exist, was removed, or holds a value of the wrong shape is an
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -67,6 +68,17 @@ def _is_positive_int(value: Any) -> bool:
 
 def _is_json_depth(value: Any) -> bool:
     return _is_positive_int(value) and value <= MAX_JSON_DEPTH_CEILING
+
+
+def _is_network_list(value: Any) -> bool:
+    if not isinstance(value, (list, tuple)):
+        return False
+    try:
+        for network in value:
+            ipaddress.ip_network(network if isinstance(network, str) else None)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _is_bool(value: Any) -> bool:
@@ -178,6 +190,11 @@ OPTIONS: dict[str, Option] = {
     # problem (drf_apifirst.parsers.JSONParser), checked before decoding.
     "MAX_JSON_DEPTH": Option(
         100, f"a whole number from 1 to {MAX_JSON_DEPTH_CEILING}", _is_json_depth
+    ),
+    # Networks drf_apifirst.validators (SSRF guard) accepts although they are not public:
+    # an on-premises webhook receiver, a test server. IP literals in them may use http.
+    "PUBLIC_URL_ALLOWED_NETWORKS": Option(
+        (), "a list of networks ('10.1.0.0/16', 'fd00::/8')", _is_network_list
     ),
     # A list request with a query parameter the view does not document is a 400 problem.
     "STRICT_QUERY_PARAMETERS": Option(True, "True or False", _is_bool),
