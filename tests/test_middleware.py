@@ -194,7 +194,7 @@ UNSAFE = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 @pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
 @pytest.mark.parametrize("method", UNSAFE)
 @pytest.mark.parametrize(
-    "path,target",
+    ("path", "target"),
     [("/api/tasks", "/api/tasks/"), ("/api/tasks/7?x=1&y=%C3%BC", "/api/tasks/7/?x=1&y=%C3%BC")],
 )
 def test_an_unsafe_method_without_the_trailing_slash_is_a_308_never_a_301_or_500(

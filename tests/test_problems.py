@@ -31,9 +31,12 @@ API_EXCEPTIONS = _all_api_exceptions()
 @pytest.mark.parametrize("status", [s.value for s in HTTPStatus if s >= 400])
 def test_every_status_problem_has_a_filled_in_title(status):
     code, title = status_problem(status)
-    assert "{" not in title and "}" not in title
+    assert "{" not in title
+    assert "}" not in title
     assert title.endswith(".")
-    assert code and code == code.lower() and " " not in code
+    assert code
+    assert code == code.lower()
+    assert " " not in code
 
 
 @pytest.mark.parametrize("exc", API_EXCEPTIONS, ids=lambda c: f"{c.__module__}.{c.__qualname__}")

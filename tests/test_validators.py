@@ -49,7 +49,7 @@ METADATA = ["169.254.169.254", "100.100.100.200", "192.0.0.192"]
         "https://127.1/",
         "https://127.0.0.1./",  # trailing dot
         "https://0/",  # 0.0.0.0 reaches the local host
-        "https://１２７.０.０.１/",  # fullwidth digits: NFKC makes them 127.0.0.1
+        "https://\uff11\uff12\uff17.\uff10.\uff10.\uff11/",  # fullwidth 127.0.0.1 (NFKC)
         "https://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/",  # circled letters: localhost
         "https://LOCALHOST/",
         "https://localhost./",
@@ -142,11 +142,14 @@ def spellings(draw, address: ipaddress.IPv4Address) -> str:
         host = ".".join(_number_part(o, draw(styles)) for o in octets)
     elif form == "3":
         host = ".".join(
-            [*(_number_part(o, draw(styles)) for o in octets[:2]),
-             _number_part(number & 0xFFFF, draw(styles))]
+            [
+                *(_number_part(o, draw(styles)) for o in octets[:2]),
+                _number_part(number & 0xFFFF, draw(styles)),
+            ]
         )
     elif form == "2":
-        host = f"{_number_part(octets[0], draw(styles))}.{_number_part(number & 0xFFFFFF, draw(styles))}"
+        first, rest = octets[0], number & 0xFFFFFF
+        host = f"{_number_part(first, draw(styles))}.{_number_part(rest, draw(styles))}"
     elif form == "1":
         host = _number_part(number, draw(styles))
     else:
@@ -330,14 +333,16 @@ def test_allowed_networks_open_only_those_networks_and_http_only_for_their_liter
 def test_public_url_allowed_networks_must_be_a_list_of_networks(value):
     from drf_apifirst.settings import apifirst_settings
 
-    with override_settings(DRF_APIFIRST={"PUBLIC_URL_ALLOWED_NETWORKS": value}):
-        with pytest.raises(ImproperlyConfigured, match="PUBLIC_URL_ALLOWED_NETWORKS"):
-            apifirst_settings.PUBLIC_URL_ALLOWED_NETWORKS
+    with (
+        override_settings(DRF_APIFIRST={"PUBLIC_URL_ALLOWED_NETWORKS": value}),
+        pytest.raises(ImproperlyConfigured, match="PUBLIC_URL_ALLOWED_NETWORKS"),
+    ):
+        _ = apifirst_settings.PUBLIC_URL_ALLOWED_NETWORKS
 
 
 def test_the_validator_deconstructs_for_migrations_and_compares_by_value():
     validator = PublicURLValidator(schemes=["https"], allowed_networks=["10.0.0.0/8"])
-    path, args, kwargs = validator.deconstruct()
+    path, _args, kwargs = validator.deconstruct()
     assert path == "drf_apifirst.validators.ssrf.PublicURLValidator"
     assert kwargs == {"schemes": ["https"], "allowed_networks": ["10.0.0.0/8"]}
     assert validator == PublicURLValidator(schemes=("https",), allowed_networks=("10.0.0.0/8",))

@@ -388,7 +388,7 @@ def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
         "https://[::1]/hook",
         "https://0177.0.0.1/hook",  # octal
         "https://127.0.0.1./hook",  # trailing dot
-        "https://１２７.０.０.１/hook",  # fullwidth digits
+        "https://\uff11\uff12\uff17.\uff10.\uff10.\uff11/hook",  # fullwidth digits
         "https://[::ffff:10.0.0.1]/hook",
         "https://[::127.0.0.1]/hook",  # IPv4-compatible (Python calls it global)
         "https://[::ffff:0:10.0.0.1]/hook",  # IPv4-translated (Python calls it global)

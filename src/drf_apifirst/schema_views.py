@@ -55,7 +55,7 @@ class _VersionedDocsMixin:
     versioning_class: Any = None
     schema: Any = None  # docs pages are not part of the API
 
-    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         """The methods this page allows, as Django's ``View.options`` answers: an HTML page
         has no DRF metadata, and rendering some through its template was a 500."""
         response = HttpResponse()

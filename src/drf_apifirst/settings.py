@@ -75,8 +75,10 @@ def _is_network_list(value: Any) -> bool:
         return False
     try:
         for network in value:
-            ipaddress.ip_network(network if isinstance(network, str) else None)
-    except (TypeError, ValueError):
+            if not isinstance(network, str):
+                return False
+            ipaddress.ip_network(network)
+    except ValueError:
         return False
     return True
 

@@ -297,10 +297,13 @@ def resolve_public_url(
                 checked.host, checked.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
             )
         except (socket.gaierror, UnicodeError) as error:
-            raise UnsafeURL(_("%(host)s does not resolve: %(error)s.") % {
-                "host": checked.host,
-                "error": error,
-            }) from error
+            raise UnsafeURL(
+                _("%(host)s does not resolve: %(error)s.")
+                % {
+                    "host": checked.host,
+                    "error": error,
+                }
+            ) from error
         addresses = [str(info[4][0]) for info in infos]
         if not addresses:
             raise UnsafeURL(_("%s does not resolve.") % checked.host)
