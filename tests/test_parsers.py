@@ -160,6 +160,20 @@ def test_any_json_document_within_the_limit_parses_as_json_loads_does(value, ind
     assert parse(text.encode()) == json.loads(text)
 
 
+def _depth(value):
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 0
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=JSON_VALUES, ascii=st.booleans())
+def test_json_depth_is_the_nesting_of_any_document(value, ascii):
+    assert json_depth(json.dumps(value, ensure_ascii=ascii)) == _depth(value)
+
+
 @settings(max_examples=300, deadline=None)
 @given(body=st.binary(max_size=200) | st.text(alphabet='[]{}",:\\ 0a').map(str.encode))
 def test_any_bytes_parse_or_are_a_parse_error(body):
