@@ -64,7 +64,7 @@ def json_depth(text: bytes | str) -> int:
     outside = pieces[::2] + (pieces[-1:] if len(pieces) % 2 == 0 else [])
     brackets = b"".join(outside).translate(_TO_PARENS)
     levels = 0
-    for _ in range(_LEAF_PASSES):
+    for _pass in range(_LEAF_PASSES):
         shorter = brackets.replace(b"()", b"")
         if len(shorter) == len(brackets):
             break
