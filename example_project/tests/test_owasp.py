@@ -6,6 +6,7 @@ SQLite + local memory (the ``example`` tox env) and on PostgreSQL + Redis (``pos
 
 import http.server
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -259,6 +260,19 @@ def test_api4_oversized_bodies_are_a_413_problem(client, as_user, acme):
     response = client.post("/api/v2/labels/", {"name": huge}, content_type=JSON, **auth)
     assert_problem(response, status=413, code="request_too_large")
     assert not Label.objects.filter(name__startswith="xxx").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 5_000, b"[" * 100_000, b'{"title": ' * 5_000, b'{"title": "a", "title": "b"}'],
+    ids=["arrays-5k", "arrays-100k", "objects-5k", "duplicate-key"],
+)
+def test_api4_bodies_the_parser_cannot_read_are_a_400_problem(client, as_user, body, caplog):
+    auth = as_user("demo")
+    with caplog.at_level(logging.INFO):
+        response = client.post("/api/v2/labels/", body, content_type=JSON, **auth)
+    assert_problem(response, status=400, code="parse_error")
+    assert not [r for r in caplog.records if r.exc_info]  # a client error, no traceback
 
 
 def test_api4_lists_in_payloads_are_bounded(client, as_key, acme):
@@ -537,6 +551,17 @@ print(json.dumps({
     "plain_http": [plain.status_code, plain.get("Location")],
 }))
 """
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_api8_an_unsafe_method_without_the_trailing_slash_is_a_308(client, as_user, acme, method):
+    # settings.DEBUG is on here: Django's APPEND_SLASH would raise (a 500) for POST/PUT/PATCH.
+    auth = as_user("demo")
+    task = a_task_of(acme)
+    path = "/api/v2/tasks" if method == "post" else f"/api/v2/tasks/{task.pk}"
+    response = getattr(client, method)(path, {"title": "t"}, content_type=JSON, **auth)
+    assert response.status_code == 308
+    assert response["Location"] == f"{path}/"
 
 
 def test_api8_production_settings_are_locked_down(tmp_path):

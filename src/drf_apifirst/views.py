@@ -83,12 +83,11 @@ class LoginView(ResponseHeadersMixin, GenericAPIView):
         return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
 
 
+# Logout views are APIViews, not GenericAPIViews: they take no body, and DRF's OPTIONS
+# metadata asks a generic view for its serializer (a 500 when there is none). Their
+# docstrings are their OpenAPI descriptions.
 class LogoutView(ResponseHeadersMixin, APIView):
-    """Invalidate the token that made this request.
-
-    An ``APIView``, not a ``GenericAPIView``: it takes no body, and DRF's ``OPTIONS``
-    metadata asks a generic view for its serializer (a 500 when there is none).
-    """
+    """Invalidate the token that made this request."""
 
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
