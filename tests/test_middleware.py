@@ -270,3 +270,16 @@ def test_a_problem_from_a_non_json_view_is_rendered_as_json(client, url):
     assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
     assert json.loads(response.content)["code"] == "unknown_version"
+
+
+@pytest.mark.django_db
+def test_the_308_does_not_depend_on_where_common_middleware_sits(quiet_client):
+    inner_problem = [
+        "drf_apifirst.middleware.RequestIdMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "drf_apifirst.middleware.ProblemMiddleware",
+    ]
+    with override_settings(MIDDLEWARE=inner_problem, DEBUG=True):
+        response = quiet_client.post("/api/tasks", b"{}", content_type="application/json")
+    assert response.status_code == 308
+    assert response["Location"] == "/api/tasks/"
