@@ -185,3 +185,101 @@ def test_async_stack_sets_request_id_and_problems():
     assert response.status_code == 404
     assert response["X-Request-ID"] == "async-1"
     assert response.json()["request_id"] == "async-1"
+
+
+UNSAFE = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+@pytest.mark.parametrize("method", UNSAFE)
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [("/api/tasks", "/api/tasks/"), ("/api/tasks/7?x=1&y=%C3%BC", "/api/tasks/7/?x=1&y=%C3%BC")],
+)
+def test_an_unsafe_method_without_the_trailing_slash_is_a_308_never_a_301_or_500(
+    quiet_client, method, debug, path, target, caplog
+):
+    with override_settings(DEBUG=debug), caplog.at_level(logging.WARNING):
+        response = quiet_client.generic(method, path, b'{"title": "x"}', "application/json")
+    assert response.status_code == 308
+    assert response["Location"] == target
+    assert response["X-Request-ID"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_following_the_308_repeats_the_method_and_the_body(api_client, method):
+    from tests.testapp.models import Task
+
+    task = Task.objects.create(title="before")
+    path = "/api/tasks" if method == "POST" else f"/api/tasks/{task.pk}"
+    response = api_client.generic(method, path, b'{"title": "after"}', "application/json")
+    assert response.status_code == 308
+    followed = api_client.generic(
+        method, response["Location"], b'{"title": "after"}', "application/json"
+    )
+    assert followed.status_code in (200, 201, 204), followed.content
+    if method == "DELETE":
+        assert not Task.objects.filter(pk=task.pk).exists()
+    else:
+        assert Task.objects.filter(title="after").count() == 1
+
+
+def test_get_without_the_trailing_slash_keeps_djangos_301(client):
+    response = client.get("/api/tasks")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/tasks/"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_no_slash_redirect_where_neither_url_exists_or_append_slash_is_off(client, method):
+    response = client.generic(method, "/api/no-such-thing")
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    with override_settings(APPEND_SLASH=False):
+        response = client.generic(method, "/api/tasks")
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_outside_the_api_prefix_django_decides(client):
+    with override_settings(DEBUG=False):
+        response = client.post("/html/boom")
+    assert response.status_code == 301
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+@pytest.mark.parametrize("accept", ["*/*", "text/html", "application/json"])
+def test_a_500_of_a_plain_view_under_the_prefix_is_a_json_problem(quiet_client, debug, accept):
+    with override_settings(DEBUG=debug):
+        response = quiet_client.get("/api/plain/boom/", HTTP_ACCEPT=accept)
+    assert response.status_code == 500
+    assert response["Content-Type"] == PROBLEM
+    body = json.loads(response.content)  # JSON, not Django's HTML page
+    assert body["code"] == "server_error"
+    assert "plain view failed" not in response.content.decode()  # Django's debug page's
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/docs/?version=v9", "/api/redoc/?version=v9", "/api/schema/?version=v9"]
+)
+def test_a_problem_from_a_non_json_view_is_rendered_as_json(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    assert json.loads(response.content)["code"] == "unknown_version"
+
+
+@pytest.mark.django_db
+def test_the_308_does_not_depend_on_where_common_middleware_sits(quiet_client):
+    inner_problem = [
+        "drf_apifirst.middleware.RequestIdMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "drf_apifirst.middleware.ProblemMiddleware",
+    ]
+    with override_settings(MIDDLEWARE=inner_problem, DEBUG=True):
+        response = quiet_client.post("/api/tasks", b"{}", content_type="application/json")
+    assert response.status_code == 308
+    assert response["Location"] == "/api/tasks/"

@@ -6,6 +6,7 @@ SQLite + local memory (the ``example`` tox env) and on PostgreSQL + Redis (``pos
 
 import http.server
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from drf_apifirst.testing import assert_problem
+from drf_apifirst.validators import UnsafeURL
 from tracker import webhooks
 from tracker.models import Label, Membership, OrganizationAPIKey, Project, Task
 
@@ -260,6 +262,19 @@ def test_api4_oversized_bodies_are_a_413_problem(client, as_user, acme):
     assert not Label.objects.filter(name__startswith="xxx").exists()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 5_000, b"[" * 100_000, b'{"title": ' * 5_000, b'{"title": "a", "title": "b"}'],
+    ids=["arrays-5k", "arrays-100k", "objects-5k", "duplicate-key"],
+)
+def test_api4_bodies_the_parser_cannot_read_are_a_400_problem(client, as_user, body, caplog):
+    auth = as_user("demo")
+    with caplog.at_level(logging.INFO):
+        response = client.post("/api/v2/labels/", body, content_type=JSON, **auth)
+    assert_problem(response, status=400, code="parse_error")
+    assert not [r for r in caplog.records if r.exc_info]  # a client error, no traceback
+
+
 def test_api4_lists_in_payloads_are_bounded(client, as_key, acme):
     auth = as_key(acme, ["tasks:write"])
     project = Project.objects.filter(organization=acme).first()
@@ -451,9 +466,15 @@ def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
         "https://2130706433/hook",  # 127.0.0.1 in disguise
         "https://0x7f.1/hook",
         "https://[::1]/hook",
+        "https://0177.0.0.1/hook",  # octal
+        "https://127.0.0.1./hook",  # trailing dot
+        "https://\uff11\uff12\uff17.\uff10.\uff10.\uff11/hook",  # fullwidth digits
         "https://[::ffff:10.0.0.1]/hook",
+        "https://[::127.0.0.1]/hook",  # IPv4-compatible (Python calls it global)
+        "https://[::ffff:0:10.0.0.1]/hook",  # IPv4-translated (Python calls it global)
         "https://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
         "https://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
+        "https://[fd00:ec2::254]/hook",  # AWS metadata over IPv6
         "https://hooks.example.com:99999/hook",  # no such port
         "https://10.1.2.3/hook",
         "https://192.168.0.10/hook",
@@ -463,6 +484,8 @@ def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
         "https://router.local/hook",
         "https://intranet/hook",
         "https://user:secret@hooks.example.com/hook",
+        "https://hooks.example.com@127.0.0.1/hook",
+        "https://hooks.example.com\\@127.0.0.1/hook",
     ],
 )
 def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
@@ -471,6 +494,7 @@ def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
     )
     body = assert_problem(response, status=400, code="validation_error")
     assert body["errors"][0]["pointer"] == "#/webhook_url"
+    assert "unsafe_url" in {error["code"] for error in body["errors"]}
     assert not Project.objects.filter(name="p").exists()
 
 
@@ -500,8 +524,8 @@ def test_api7_a_name_that_resolves_inside_is_refused_at_delivery(monkeypatch):
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    webhooks.check_url("https://hooks.example.com/tracker")
-    with pytest.raises(webhooks.UnsafeWebhookURL, match=r"resolves to 10\.0\.0\.7"):
+    webhooks.validate_webhook_url("https://hooks.example.com/tracker")
+    with pytest.raises(UnsafeURL, match=r"resolves to 10\.0\.0\.7"):
         webhooks.deliver("https://hooks.example.com/tracker", "task.updated", {})
 
 
@@ -536,7 +560,8 @@ def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
     client, receiver, as_user, acme, caplog
 ):
     # An on-premises install allows its own network explicitly; nothing else changes.
-    with override_settings(TRACKER_WEBHOOK_ALLOWED_NETWORKS=["127.0.0.1/32"]):
+    allowed = {**settings.DRF_APIFIRST, "PUBLIC_URL_ALLOWED_NETWORKS": ["127.0.0.1/32"]}
+    with override_settings(DRF_APIFIRST=allowed):
         url = f"http://127.0.0.1:{receiver.server_port}/hook"
         project = Project.objects.filter(organization=acme).first()
         Project.objects.filter(pk=project.pk).update(webhook_url=url)
@@ -560,7 +585,7 @@ def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
             _Receiver.answer = 204
         assert status == 302  # an answer, not followed to 127.0.0.1:1
     # Without the allowance, the same receiver is out of reach.
-    with pytest.raises(webhooks.UnsafeWebhookURL):
+    with pytest.raises(UnsafeURL):
         webhooks.deliver(url, "task.updated", {})
 
 
@@ -592,6 +617,17 @@ print(json.dumps({
     "plain_http": [plain.status_code, plain.get("Location")],
 }))
 """
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_api8_an_unsafe_method_without_the_trailing_slash_is_a_308(client, as_user, acme, method):
+    # settings.DEBUG is on here: Django's APPEND_SLASH would raise (a 500) for POST/PUT/PATCH.
+    auth = as_user("demo")
+    task = a_task_of(acme)
+    path = "/api/v2/tasks" if method == "post" else f"/api/v2/tasks/{task.pk}"
+    response = getattr(client, method)(path, {"title": "t"}, content_type=JSON, **auth)
+    assert response.status_code == 308
+    assert response["Location"] == f"{path}/"
 
 
 def test_api8_production_settings_are_locked_down(tmp_path):

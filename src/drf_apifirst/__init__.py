@@ -32,7 +32,7 @@ def rest_framework_settings(**overrides: Any) -> dict[str, Any]:
         "DEFAULT_SCHEMA_CLASS": "drf_apifirst.openapi.AutoSchema",
         # An API-first backend speaks JSON; add BrowsableAPIRenderer in development if wanted.
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+        "DEFAULT_PARSER_CLASSES": ["drf_apifirst.parsers.JSONParser"],
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
         "DEFAULT_AUTHENTICATION_CLASSES": [
             "drf_apifirst.authentication.TokenAuthentication",

@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.log import log_response
 from rest_framework import exceptions
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
@@ -45,6 +47,22 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
         # security loggers where raised).
         return BadRequest()
     return None
+
+
+def _render_as_json(request: Any) -> None:
+    """Make DRF render this request's problem as JSON, whatever the view renders.
+
+    ``APIView.finalize_response`` renders the handler's response with the negotiated
+    renderer: a problem from an HTML page (Swagger UI, Redoc) or the YAML schema view
+    came out as a template's text or YAML, labelled ``application/problem+json``.
+    """
+    if not isinstance(request, Request):
+        return
+    renderer: BaseRenderer | None = getattr(request, "accepted_renderer", None)
+    if isinstance(renderer, JSONRenderer) and (renderer.media_type or "").endswith("json"):
+        return  # JSON already (the API's own renderer, ORJSONRenderer included)
+    request.accepted_renderer = JSONRenderer()
+    request.accepted_media_type = PROBLEM_CONTENT_TYPE
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -78,6 +96,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if unhandled and settings.DEBUG:
         body["traceback"] = traceback.format_exception(exc)
     set_rollback()
+    _render_as_json(request)
     response = Response(
         body, status=api_exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE
     )

@@ -15,14 +15,23 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.http.response import HttpResponseRedirectBase
+from django.urls import is_valid_path
+from django.utils.http import escape_leading_slashes
+from rest_framework.exceptions import MethodNotAllowed
 
 from drf_apifirst.compat import mark_response_logged, response_was_logged
 from drf_apifirst.problems import build_problem, is_api_path, problem_response, status_problem
 from drf_apifirst.request_id import _current, is_valid_request_id
 from drf_apifirst.settings import apifirst_settings
 
-__all__ = ["ProblemMiddleware", "RequestIdMiddleware"]
+__all__ = [
+    "HttpResponsePermanentRedirectKeepMethod",
+    "ProblemMiddleware",
+    "RequestIdMiddleware",
+]
 
 GetResponse = Callable[[HttpRequest], Any]
 
@@ -45,6 +54,9 @@ class _Middleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
+        early = self.answer_early(request)
+        if early is not None:
+            return early
         state = self.before(request)
         try:
             response = self.get_response(request)
@@ -53,12 +65,19 @@ class _Middleware:
             self.finish(state)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        early = self.answer_early(request)
+        if early is not None:
+            return early
         state = self.before(request)
         try:
             response = await self.get_response(request)
             return self.after(request, response)
         finally:
             self.finish(state)
+
+    def answer_early(self, request: HttpRequest) -> HttpResponseBase | None:
+        """A response that makes calling the view pointless, or ``None``."""
+        return None
 
     def before(self, request: HttpRequest) -> Any:
         return None
@@ -99,13 +118,46 @@ def _is_json(response: HttpResponseBase) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
 
 
+class HttpResponsePermanentRedirectKeepMethod(HttpResponseRedirectBase):
+    """308 Permanent Redirect: unlike a 301, the client repeats the method and the body."""
+
+    status_code = 308
+
+
+# Methods that lose nothing by Django's 301; any other is answered with a 308, because a
+# client may follow a 301 with a GET and drop the body (RFC 9110 section 15.4.2).
+_METHODS_DJANGO_REDIRECTS = frozenset({"GET", "HEAD"})
+
+
 class ProblemMiddleware(_Middleware):
     """Turns error responses under ``API_PREFIXES`` that are not JSON into problems.
 
     It catches what DRF's exception handler never sees: unknown URLs (404), methods a
     plain Django view refuses (405), CSRF failures, oversized bodies, Django's 500 page.
     Pages outside the API prefixes keep Django's HTML.
+
+    Under ``APPEND_SLASH`` it also answers an unsafe method (``POST``, ``PUT``, ``PATCH``,
+    ``DELETE`` ...) to an API URL that exists only with a trailing slash with a 308 to it.
+    Django's ``CommonMiddleware`` would answer a 301 (which clients follow with a GET,
+    losing the body) or, under ``DEBUG``, raise a ``RuntimeError`` (a 500).
     """
+
+    def answer_early(self, request: HttpRequest) -> HttpResponseBase | None:
+        if (
+            request.method in _METHODS_DJANGO_REDIRECTS
+            or not settings.APPEND_SLASH
+            or request.path_info.endswith("/")
+            or not is_api_path(request.path)
+        ):
+            return None
+        urlconf = getattr(request, "urlconf", None)
+        if is_valid_path(request.path_info, urlconf):
+            return None
+        match = is_valid_path(f"{request.path_info}/", urlconf)
+        if not match or not getattr(match.func, "should_append_slash", True):
+            return None
+        location = escape_leading_slashes(request.get_full_path(force_append_slash=True))
+        return HttpResponsePermanentRedirectKeepMethod(location)
 
     def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if (
@@ -116,11 +168,14 @@ class ProblemMiddleware(_Middleware):
         ):
             return response
         code, title = status_problem(response.status_code)
+        detail = title
+        if response.status_code == 405:
+            detail = str(MethodNotAllowed(request.method or "").detail)
         body = build_problem(
             status=response.status_code,
             code=code,
             title=title,
-            detail=title,
+            detail=detail,
             instance=request.path,
         )
         headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}

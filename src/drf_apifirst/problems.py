@@ -25,14 +25,37 @@ __all__ = [
     "is_api_path",
     "json_pointer",
     "problem_response",
+    "problem_title",
     "status_problem",
 ]
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
-# code and title for a bare status (URLs DRF never sees); DRF's own where it has one.
-_STATUS_PROBLEMS: dict[int, tuple[str, Any]] = {
-    exc.status_code: (exc.default_code, exc.default_detail)
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def problem_title(exc: exceptions.APIException | type[exceptions.APIException]) -> str:
+    """The short, stable title of a kind of problem: its ``title``, else its
+    ``default_detail`` — unless that is a template DRF fills per request
+    (``Method "{method}" not allowed.``), which would show its placeholder: then the
+    HTTP reason phrase (``Method Not Allowed.``)."""
+    title = getattr(exc, "title", None)
+    if title:
+        return str(title)
+    detail = str(exc.default_detail)
+    if "{" in detail:
+        return f"{_phrase(exc.status_code)}."
+    return detail
+
+
+# Bare statuses (URLs DRF never sees) take the code and title of DRF's exception for them.
+_STATUS_EXCEPTIONS: dict[int, type[exceptions.APIException]] = {
+    exc.status_code: exc
     for exc in (
         exceptions.NotAuthenticated,
         exceptions.PermissionDenied,
@@ -44,19 +67,21 @@ _STATUS_PROBLEMS: dict[int, tuple[str, Any]] = {
         ServerError,
     )
 }
-_STATUS_PROBLEMS[400] = ("bad_request", _("Bad request."))
-_STATUS_PROBLEMS[413] = ("request_too_large", _("Request body too large."))
+_STATUS_PROBLEMS: dict[int, tuple[str, Any]] = {
+    400: ("bad_request", _("Bad request.")),
+    413: ("request_too_large", _("Request body too large.")),
+}
 
 
 def status_problem(status: int) -> tuple[str, str]:
     """The ``(code, title)`` of a problem known only by its HTTP status."""
+    if status in _STATUS_EXCEPTIONS:
+        exc = _STATUS_EXCEPTIONS[status]
+        return exc.default_code, problem_title(exc)
     if status in _STATUS_PROBLEMS:
         code, title = _STATUS_PROBLEMS[status]
         return code, str(title)
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
+    phrase = _phrase(status)
     return phrase.lower().replace(" ", "_").replace("-", "_"), f"{phrase}."
 
 
@@ -153,7 +178,7 @@ def build_problem(
 
 def problem_from_exception(exc: exceptions.APIException, instance: str) -> dict[str, Any]:
     """The body for a DRF exception (after Django's exceptions were mapped to DRF's)."""
-    title = getattr(exc, "title", None) or exc.default_detail
+    title = problem_title(exc)
     extra = getattr(exc, "extra", None)
     if isinstance(exc, exceptions.ValidationError):
         from drf_apifirst.exceptions import InvalidParameters

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -50,6 +51,14 @@ class SchemaView(SpectacularAPIView):
 class _VersionedDocsMixin:
     versioning_class: Any = None
     schema: Any = None  # docs pages are not part of the API
+
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """The methods this page allows, as Django's ``View.options`` answers: an HTML page
+        has no DRF metadata, and rendering some through its template was a 500."""
+        response = HttpResponse()
+        response["Allow"] = ", ".join(self.allowed_methods)  # type: ignore[attr-defined]
+        response["Content-Length"] = "0"
+        return response
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """drf-spectacular's page, pointed at the requested version's document (its

@@ -15,6 +15,7 @@ does not exist, was removed, or holds a value of the wrong shape is an
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ SETTINGS_NAME = "DRF_APIFIRST"
 
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
 
+# MAX_JSON_DEPTH may not exceed this: well below Python's recursion limit (1000), and
+# below orjson's (255), so whatever was accepted can be processed and rendered back.
+MAX_JSON_DEPTH_CEILING = 200
+
 
 def _is_url_or_none(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.startswith(("http://", "https://")))
@@ -59,6 +64,23 @@ def _is_header_name(value: Any) -> bool:
 
 def _is_positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _is_json_depth(value: Any) -> bool:
+    return _is_positive_int(value) and value <= MAX_JSON_DEPTH_CEILING
+
+
+def _is_network_list(value: Any) -> bool:
+    if not isinstance(value, (list, tuple)):
+        return False
+    try:
+        for network in value:
+            if not isinstance(network, str):
+                return False
+            ipaddress.ip_network(network)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_bool(value: Any) -> bool:
@@ -184,6 +206,16 @@ OPTIONS: dict[str, Option] = {
     "IDEMPOTENCY_CACHE": Option("default", "a CACHES alias", lambda v: isinstance(v, str)),
     # Largest page a client may ask for with ?page_size=; larger requests are capped.
     "MAX_PAGE_SIZE": Option(100, "a whole number from 1 up", _is_positive_int),
+    # Request bodies nesting arrays and objects deeper than this are a 400 parse_error
+    # problem (drf_apifirst.parsers.JSONParser), checked before decoding.
+    "MAX_JSON_DEPTH": Option(
+        100, f"a whole number from 1 to {MAX_JSON_DEPTH_CEILING}", _is_json_depth
+    ),
+    # Networks drf_apifirst.validators (SSRF guard) accepts although they are not public:
+    # an on-premises webhook receiver, a test server. IP literals in them may use http.
+    "PUBLIC_URL_ALLOWED_NETWORKS": Option(
+        (), "a list of networks ('10.1.0.0/16', 'fd00::/8')", _is_network_list
+    ),
     # A list request with a query parameter the view does not document is a 400 problem.
     "STRICT_QUERY_PARAMETERS": Option(True, "True or False", _is_bool),
     # The proxies in front of the app: 0 trusts none (the peer address is the client), a

@@ -15,6 +15,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from drf_apifirst.authentication import TokenAuthentication
 from drf_apifirst.compat import http_request
@@ -83,12 +84,14 @@ class LoginView(ResponseHeadersMixin, GenericAPIView):
         return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
 
 
-class LogoutView(ResponseHeadersMixin, GenericAPIView):
+# Logout views are APIViews, not GenericAPIViews: they take no body, and DRF's OPTIONS
+# metadata asks a generic view for its serializer (a 500 when there is none). Their
+# docstrings are their OpenAPI descriptions.
+class LogoutView(ResponseHeadersMixin, APIView):
     """Invalidate the token that made this request."""
 
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
-    serializer_class = None
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
@@ -99,12 +102,11 @@ class LogoutView(ResponseHeadersMixin, GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LogoutAllView(ResponseHeadersMixin, GenericAPIView):
+class LogoutAllView(ResponseHeadersMixin, APIView):
     """Invalidate every token of the user who made this request."""
 
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
-    serializer_class = None
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
