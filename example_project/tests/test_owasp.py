@@ -20,6 +20,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from drf_apifirst.testing import assert_problem
+from tests.servers import wait_for
 from tracker import webhooks
 from tracker.models import Label, Membership, OrganizationAPIKey, Project, Task
 
@@ -480,7 +481,7 @@ def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
             f"/api/v2/tasks/{task.pk}/", {"status": "done"}, content_type=JSON, **auth
         )
         assert response.status_code == 200
-        _wait_for(lambda: _Receiver.received)
+        wait_for(lambda: _Receiver.received, "the webhook delivery to the receiver")
         path, payload = _Receiver.received[0]
         assert path == "/hook"
         assert payload == {
@@ -496,13 +497,6 @@ def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
     # Without the allowance, the same receiver is out of reach.
     with pytest.raises(webhooks.UnsafeWebhookURL):
         webhooks.deliver(url, "task.updated", {})
-
-
-def _wait_for(condition, seconds=10.0):
-    deadline = timezone.now() + timedelta(seconds=seconds)
-    while not condition():
-        assert timezone.now() < deadline, "timed out"
-        threading.Event().wait(0.05)
 
 
 # --- API8:2023 Security misconfiguration -------------------------------------------------
