@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -55,7 +56,10 @@ def _post_with_key(args):
 
 def _patch_if_match(args):
     url, key, body, etag, both_ready = args
-    both_ready.wait(timeout=CEILING)  # a BrokenBarrierError names what was awaited
+    try:
+        both_ready.wait(timeout=CEILING)
+    except threading.BrokenBarrierError:
+        raise RuntimeError(f"waited {CEILING}s for the other writer to be ready") from None
     return request("PATCH", url, key, body, {"If-Match": etag})[0]
 
 
