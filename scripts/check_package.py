@@ -8,6 +8,7 @@ What is checked, and why:
 - the metadata names the Documentation, Source, Issues and Changelog URLs;
 - the sdist holds exactly the files git tracks under the included paths (the example
   project too: the docs include samples from it), and the wheel exactly the library;
+- the docs build from the unpacked sdist (``mkdocs build --strict``);
 - ``check-wheel-contents`` (configured in pyproject.toml) finds nothing;
 - the wheel installs into a clean venv and ``manage.py check`` passes.
 
@@ -162,12 +163,23 @@ def check_metadata(wheel: str) -> None:
     print(f"long description: {len(links)} links, all absolute and to existing pages")
 
 
-def check_sdist(sdist: str) -> None:
+def check_sdist(sdist: str, workdir: str) -> None:
     with tarfile.open(sdist) as archive:
         names = [m.name for m in archive.getmembers() if m.isfile()]
+        unpacked = os.path.join(workdir, "sdist")
+        shutil.rmtree(unpacked, ignore_errors=True)
+        archive.extractall(unpacked, filter="data")
     prefix = os.path.basename(sdist)[: -len(".tar.gz")] + "/"
     shipped = {n.removeprefix(prefix) for n in names} - {"PKG-INFO"}
     compare("sdist", shipped, git_files(*SDIST_PATHS))
+    # A packager builds the docs from the sdist: every included sample must be in it.
+    site = os.path.join(workdir, "sdist-site")
+    print("+ mkdocs build --strict, in the unpacked sdist", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
+        cwd=os.path.join(unpacked, prefix),
+        check=True,
+    )
 
 
 def check_wheel(wheel: str) -> None:
@@ -195,7 +207,7 @@ def main(workdir: str) -> None:
     [wheel] = glob.glob(os.path.join(dist, "*.whl"))
     [sdist] = glob.glob(os.path.join(dist, "*.tar.gz"))
     check_metadata(wheel)
-    check_sdist(sdist)
+    check_sdist(sdist, workdir)
     check_wheel(wheel)
 
     venv = os.path.join(workdir, "clean-venv")
