@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from _example_server import PROJECT, free_port, manage, wait_for
+from _example_server import CEILING, PROJECT, free_port, manage, stop, wait_for
 
 # Each wrk thread counts statuses; done() adds them up and prints one JSON line.
 LUA = r"""
@@ -96,7 +96,7 @@ def call(base: str, method: str, path: str, headers: dict[str, str], body: objec
         headers={"Content-Type": "application/json", **headers},
         method=method,
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=CEILING) as response:
         return json.loads(response.read() or b"null")
 
 
@@ -235,14 +235,16 @@ def main() -> int:
         )
         results = []
         for name, process in runs:
-            out, _ = process.communicate(timeout=options.duration + 120)
+            try:
+                out, _ = process.communicate(timeout=options.duration + CEILING)
+            except subprocess.TimeoutExpired:
+                sys.exit(f"waited {options.duration + CEILING}s for wrk to finish {name}")
             line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
             if line is None:
                 sys.exit(f"wrk gave no result for {name}:\n{out}")
             results.append((name, json.loads(line[len("RESULT ") :])))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
     return report(results, options)
 
 

@@ -3,6 +3,10 @@
 # is), started for this run only, and stopped when the calling script exits. A REDIS_URL
 # or DATABASE_URL already in the environment is used instead.
 
+# Seconds: how long to wait for a server to answer. Waits end as soon as it does; the
+# ceiling is generous for machines busy with other work.
+SERVICE_CEILING=300
+
 _cleanup=()
 _run_cleanup() {
     for command in "${_cleanup[@]}"; do
@@ -31,12 +35,17 @@ start_redis() {
     mkdir -p "$dir"
     redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save "" --appendonly no \
         --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
-    for _ in $(seq 50); do
-        redis-cli -p "$port" ping >/dev/null 2>&1 && break
+    _cleanup+=("redis-cli -p $port shutdown nosave")
+    local started=$SECONDS
+    until redis-cli -p "$port" ping >/dev/null 2>&1; do
+        if [ $((SECONDS - started)) -ge "$SERVICE_CEILING" ]; then
+            echo "Waited ${SERVICE_CEILING}s for redis-server on port $port: it did not answer" \
+                "(see $dir/redis.log)." >&2
+            exit 1
+        fi
         sleep 0.1
     done
     export REDIS_URL="redis://127.0.0.1:$port/0"
-    _cleanup+=("redis-cli -p $port shutdown nosave")
 }
 
 start_postgres() {
@@ -65,7 +74,8 @@ start_postgres() {
     if $as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         return  # left running by an earlier run: use it, leave it
     fi
-    $as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
+    # -w -t: until the server accepts connections (pg_ctl says so if it never does).
+    $as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t "$SERVICE_CEILING" \
         -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
         start >/dev/null
     _cleanup+=("$as_owner $bin/pg_ctl -D $data -m fast stop")

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from _example_server import PROJECT, ROOT, free_port, wait_for
+from _example_server import CEILING, PROJECT, ROOT, free_port, stop, wait_for
 from playwright.sync_api import sync_playwright
 
 ARTIFACTS = ROOT / "build" / "artifacts"
@@ -59,15 +59,18 @@ def main() -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            # Every wait below (page loads, selectors) ends when ready; ceilings generous.
+            page.set_default_timeout(CEILING * 1000)
+            page.set_default_navigation_timeout(CEILING * 1000)
             page.on("request", lambda request: requested.append(request.url))
             page.goto(f"{base}/api/docs/", wait_until="networkidle")
-            page.wait_for_selector(".opblock", timeout=30_000)
+            page.wait_for_selector(".opblock")
             operations = page.locator(".opblock").count()
             versions = page.locator("#apifirst-versions").inner_text()
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "swagger-ui.png"), full_page=False)
             page.goto(f"{base}/api/docs/?version=v1", wait_until="networkidle")
-            page.wait_for_selector(".opblock", timeout=30_000)
+            page.wait_for_selector(".opblock")
             deprecated = page.locator(".opblock-deprecated").count()
             browser.close()
         print(f"{operations} operations rendered; version switch: {versions!r}")
@@ -84,8 +87,7 @@ def main() -> int:
             failures.append(f"requests off loopback: {foreign}")
         print(f"{len(requested)} requests, all to 127.0.0.1" if not foreign else "")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
     for failure in failures:
         print("FAILED:", failure)

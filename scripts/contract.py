@@ -20,7 +20,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from _example_server import PROJECT, ROOT, free_port, manage, wait_for
+from _example_server import CEILING, PROJECT, ROOT, free_port, manage, stop, wait_for
 
 # The checks the contract holds to (schemathesis' names).
 CHECKS = ",".join(
@@ -86,7 +86,7 @@ def main() -> int:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        token = json.loads(urllib.request.urlopen(login).read())["token"]
+        token = json.loads(urllib.request.urlopen(login, timeout=CEILING).read())["token"]
         # The key's run first: the token's (an admin's) may revoke that key.
         runs = [
             ("v2", f"Api-Key {credentials['api_keys']['write']}"),
@@ -117,8 +117,7 @@ def main() -> int:
             )
             failures += result.returncode != 0
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\ncontract: {2 - failures} passed, {failures} failed")
     return 1 if failures else 0

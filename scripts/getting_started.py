@@ -30,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _example_server import free_port
+from _example_server import CEILING, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "getting-started.md"
@@ -123,9 +123,13 @@ def main(workdir: Path) -> int:
             command,
         ).replace("8000", port)
         if background:
+            # Until the development server answers (CEILING seconds at most), saying so if not.
             script.append(
-                f"for _ in $(seq 150); do curl -s -o /dev/null http://127.0.0.1:{port}/ && break; "
-                "sleep 0.2; done"
+                f"ready=0; for _ in $(seq {CEILING * 5}); do "
+                f"curl -s -o /dev/null http://127.0.0.1:{port}/ && ready=1 && break; "
+                "sleep 0.2; done; "
+                f"[ $ready = 1 ] || echo 'waited {CEILING}s for the development server on "
+                f"port {port}: it did not answer'"
             )
             background = False
         if run.rstrip().endswith("&"):
@@ -148,7 +152,9 @@ def main(workdir: Path) -> int:
         start_new_session=True,
     )
     try:
-        output, _ = process.communicate(timeout=900)
+        output, _ = process.communicate(timeout=3 * CEILING)
+    except subprocess.TimeoutExpired:
+        sys.exit(f"waited {3 * CEILING}s for the walkthrough's commands to finish")
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)  # the background server and its reloader

@@ -2,7 +2,9 @@
 
 import multiprocessing
 import os
+import queue
 import threading
+import time
 
 import pytest
 from django.contrib.auth.models import User
@@ -189,8 +191,32 @@ def test_limit_holds_across_processes_sharing_redis():
     for process in processes:
         process.start()
     start.set()
-    counts = [results.get(timeout=30) for _ in processes]
-    for process in processes:
-        process.join(timeout=60)
+    counts = one_result_each(processes, results, "the four throttling processes' counts")
     assert sum(counts) == 500, counts
     assert all(process.exitcode == 0 for process in processes)
+
+
+def one_result_each(processes, results, what, ceiling=300):
+    """One result from each process, waiting as long as they run (a busy machine is slow).
+
+    Fails naming ``what`` when a process dies without its result or ``ceiling`` seconds pass.
+    """
+    deadline = time.monotonic() + ceiling
+    collected = []
+    while len(collected) < len(processes):
+        try:
+            collected.append(results.get(timeout=1))
+            continue
+        except queue.Empty:
+            pass
+        exited = [p.exitcode for p in processes if p.exitcode is not None]
+        if any(exited) or len(exited) == len(processes):
+            pytest.fail(
+                f"waited for {what}: processes exited (status {exited}) with "
+                f"{len(collected)} of {len(processes)} results"
+            )
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {ceiling}s for {what}: got {len(collected)} of {len(processes)}")
+    for process in processes:
+        process.join(timeout=max(1.0, deadline - time.monotonic()))
+    return collected

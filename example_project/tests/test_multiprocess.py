@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,7 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.servers import free_port, wait_until_serving
+from tests.servers import CEILING, free_port, stop, wait_until_serving
 from tracker.models import Task
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def request(method, url, key, body=None, headers=None):
     for name, value in (headers or {}).items():
         req.add_header(name, value)
     try:
-        with urllib.request.urlopen(req, timeout=30) as response:
+        with urllib.request.urlopen(req, timeout=CEILING) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -55,8 +55,11 @@ def _post_with_key(args):
 
 
 def _patch_if_match(args):
-    url, key, body, etag, start = args
-    start.wait(timeout=30)
+    url, key, body, etag, both_ready = args
+    try:
+        both_ready.wait(timeout=CEILING)
+    except threading.BrokenBarrierError:
+        raise RuntimeError(f"waited {CEILING}s for the other writer to be ready") from None
     return request("PATCH", url, key, body, {"If-Match": etag})[0]
 
 
@@ -74,8 +77,20 @@ def server():
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
     }
+    # --timeout: a worker still booting on a busy machine is not to be killed as stuck.
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "4", "-b", f"127.0.0.1:{port}"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-w",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            str(CEILING),
+        ],
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -84,8 +99,7 @@ def server():
     base = f"http://127.0.0.1:{port}"
     wait_until_serving(f"{base}/api/schema/", process)
     yield base
-    process.terminate()
-    process.wait(timeout=30)
+    stop(process)
 
 
 @pytest.fixture
@@ -115,15 +129,17 @@ def test_two_processes_patching_with_one_etag_one_wins(server, write_key):
     etag = headers["ETag"]
     context = multiprocessing.get_context("fork")
     with context.Manager() as manager:
-        start = manager.Event()
+        # Both writers send their PATCH once both are ready, however slow the machine.
+        both_ready = manager.Barrier(2)
         with context.Pool(2) as pool:
             pending = pool.map_async(
                 _patch_if_match,
-                [(url, write_key, {"title": f"writer {n}"}, etag, start) for n in (1, 2)],
+                [(url, write_key, {"title": f"writer {n}"}, etag, both_ready) for n in (1, 2)],
             )
-            time.sleep(0.5)
-            start.set()
-            statuses = pending.get(timeout=60)
+            try:
+                statuses = pending.get(timeout=CEILING)
+            except multiprocessing.TimeoutError:
+                pytest.fail(f"waited {CEILING}s for the two writers' PATCH answers")
     assert sorted(statuses) == [200, 412]
     task.refresh_from_db()
     assert task.title in ("writer 1", "writer 2")

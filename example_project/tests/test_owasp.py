@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from drf_apifirst.testing import assert_problem
 from drf_apifirst.validators import UnsafeURL
+from tests.servers import wait_for
 from tracker import webhooks
 from tracker.models import Label, Membership, OrganizationAPIKey, Project, Task
 
@@ -571,7 +572,7 @@ def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
             f"/api/v2/tasks/{task.pk}/", {"status": "done"}, content_type=JSON, **auth
         )
         assert response.status_code == 200
-        _wait_for(lambda: _Receiver.received)
+        wait_for(lambda: _Receiver.received, "the webhook delivery to the receiver")
         path, payload = _Receiver.received[0]
         assert path == "/hook"
         assert payload == {
@@ -587,13 +588,6 @@ def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
     # Without the allowance, the same receiver is out of reach.
     with pytest.raises(UnsafeURL):
         webhooks.deliver(url, "task.updated", {})
-
-
-def _wait_for(condition, seconds=10.0):
-    deadline = timezone.now() + timedelta(seconds=seconds)
-    while not condition():
-        assert timezone.now() < deadline, "timed out"
-        threading.Event().wait(0.05)
 
 
 # --- API8:2023 Security misconfiguration -------------------------------------------------
