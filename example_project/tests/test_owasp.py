@@ -38,6 +38,29 @@ def a_task_of(organization):
 # --- API1:2023 Broken object level authorization -----------------------------------------
 
 
+def test_api1_an_idempotent_replay_never_crosses_organizations(client, as_user, acme, globex):
+    """Hardening #15.3: the same Idempotency-Key and body, acting for two organizations."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="demo-member")
+    Membership.objects.create(organization=globex, user=user, role="member")
+    auth = {**as_user("demo-member"), "HTTP_IDEMPOTENCY_KEY": "one-key"}
+    created = [
+        client.post(
+            "/api/v2/labels/",
+            {"name": "urgent"},
+            content_type=JSON,
+            HTTP_X_ORGANIZATION=slug,
+            **auth,
+        )
+        for slug in ("acme", "globex")
+    ]
+    assert [response.status_code for response in created] == [201, 201]
+    assert not created[1].has_header("Idempotent-Replayed")
+    assert Label.objects.filter(organization=acme, name="urgent").count() == 1
+    assert Label.objects.filter(organization=globex, name="urgent").count() == 1
+
+
 @pytest.mark.parametrize("credentials", ["token", "key"])
 def test_api1_another_organizations_task_is_not_found(
     client, as_user, as_key, acme, globex, credentials
@@ -173,6 +196,26 @@ def test_api2_password_guessing_is_throttled(client, demo, frozen_clock):
         "/api/auth/login/", {"username": "demo", "password": "demo-password"}, content_type=JSON
     )
     assert right.status_code == 429
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_api2_rotating_x_forwarded_for_does_not_reset_the_login_limit(
+    client, demo, frozen_clock, settings, trusted
+):
+    """Hardening #15.1: a client-written X-Forwarded-For never picks the counter."""
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "TRUSTED_PROXIES": trusted}
+    attempts = [
+        client.post(
+            "/api/auth/login/",
+            {"username": "demo", "password": f"guess-{n}"},
+            content_type=JSON,
+            # With one trusted proxy, the proxy appends the real client (one address here).
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}" + (", 203.0.113.5" if trusted else ""),
+        )
+        for n in range(11)
+    ]
+    assert {response.status_code for response in attempts[:10]} == {400}
+    assert_problem(attempts[10], status=429, code="throttled")
 
 
 # --- API3:2023 Broken object property level authorization --------------------------------
