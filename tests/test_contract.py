@@ -6,9 +6,18 @@ import json
 
 import pytest
 import yaml
+from pathlib import Path
 from django.core.management import CommandError, call_command
 
-from drf_apifirst.contract import diff_schemas
+from drf_apifirst.contract import (
+    REQUEST_PLACES,
+    RESPONSE_PLACES,
+    RULES,
+    SCHEMA_RULES,
+    diff_schemas,
+    format_changes,
+    rules_markdown,
+)
 
 
 def ref(name):
@@ -137,54 +146,56 @@ def new_document():
     return new
 
 
-# (breaking, kind, location) for every row of the classification table.
+# (severity, rule, location) for every row of the first round's classification table.
 EXPECTED = {
-    (True, "operation-removed", "GET /legacy/"),
-    (False, "operation-added", "GET /reports/"),
-    (True, "required-parameter-added", "GET /items/"),
-    (True, "parameter-became-required", "GET /items/"),
-    (True, "request-enum-value-removed", "GET /items/ query parameter 'status' schema"),
-    (False, "request-enum-value-added", "GET /items/ query parameter 'status' schema"),
-    (False, "parameter-added", "GET /items/"),
-    (False, "parameter-removed", "GET /items/"),
-    (False, "description-changed", "GET /items/"),
-    (False, "operation-deprecated", "GET /items/"),
-    (True, "security-changed", "POST /items/"),
-    (True, "request-media-type-removed", "POST /items/ request"),
-    (True, "request-limit-narrowed", "POST /items/ request request property 'name'"),
-    (True, "required-request-property-added", "POST /items/ request request property 'owner'"),
-    (True, "request-property-became-required", "POST /items/ request request property 'note'"),
-    (False, "request-enum-value-added", "POST /items/ request request property 'color'"),
-    (False, "request-property-removed", "POST /items/ request request property 'count'"),
-    (False, "request-property-added", "POST /items/ request request property 'priority'"),
-    (True, "response-media-type-removed", "GET /items/{id}/ 200"),
-    (False, "status-removed", "GET /items/{id}/"),
-    (True, "success-status-removed", "DELETE /items/{id}/"),
-    (False, "status-added", "DELETE /items/{id}/"),
+    ("error", "api-removed-without-deprecation", "GET /legacy/"),
+    ("info", "endpoint-added", "GET /reports/"),
+    ("error", "new-required-request-parameter", "GET /items/ query parameter 'tenant'"),
+    ("error", "request-parameter-became-required", "GET /items/ query parameter 'page'"),
+    ("error", "request-parameter-enum-value-removed", "GET /items/ query parameter 'status'"),
+    ("info", "request-parameter-enum-value-added", "GET /items/ query parameter 'status'"),
+    ("info", "new-optional-request-parameter", "GET /items/ query parameter 'search'"),
+    ("warning", "request-parameter-removed", "GET /items/ query parameter 'legacy_flag'"),
+    ("info", "description-changed", "GET /items/"),
+    ("info", "endpoint-deprecated", "GET /items/"),
+    ("error", "api-security-removed", "POST /items/"),
+    ("error", "request-body-media-type-removed", "POST /items/ request body"),
+    ("error", "request-property-max-length-decreased", "POST /items/ request body property 'name'"),
+    ("error", "new-required-request-property", "POST /items/ request body property 'owner'"),
+    ("error", "request-property-became-required", "POST /items/ request body property 'note'"),
+    ("info", "request-property-enum-value-added", "POST /items/ request body property 'color'"),
+    ("warning", "request-property-removed", "POST /items/ request body property 'count'"),
+    ("info", "new-optional-request-property", "POST /items/ request body property 'priority'"),
+    ("error", "response-media-type-removed", "GET /items/{id}/ response 200"),
+    ("info", "response-non-success-status-removed", "GET /items/{id}/"),
+    ("error", "response-success-status-removed", "DELETE /items/{id}/"),
+    ("info", "response-success-status-added", "DELETE /items/{id}/"),
 }
 
 # Item is in three responses (one a list); each reports the changes to its properties.
+# An enum value removed from a response was "breaking" in the first round: clients never
+# receive it again, which breaks none of them (oasdiff agrees: info).
 ITEM_CHANGES = {
-    (True, "response-property-removed", "name"),
-    (True, "response-property-became-optional", "id"),
-    (True, "response-enum-value-removed", "kind"),
-    (True, "response-type-changed", "size"),
-    (False, "description-changed", "label"),
-    (False, "response-property-added", "created"),
+    ("error", "response-required-property-removed", "name"),
+    ("error", "response-property-became-optional", "id"),
+    ("info", "response-property-enum-value-removed", "kind"),
+    ("error", "response-property-type-changed", "size"),
+    ("info", "description-changed", "label"),
+    ("info", "response-optional-property-added", "created"),
 }
 ITEM_RESPONSES = {
-    "GET /items/ 200 response": "[].",
-    "POST /items/ 201 response": "",
-    "GET /items/{id}/ 200 response": "",
+    "GET /items/ response 200": "[].",
+    "POST /items/ response 201": "",
+    "GET /items/{id}/ response 200": "",
 }
 
 
 def test_every_row_of_the_classification_table():
-    changes = {(c.breaking, c.kind, c.location) for c in diff_schemas(OLD, new_document())}
+    changes = {(c.severity, c.rule, c.location) for c in diff_schemas(OLD, new_document())}
     item = {
-        (breaking, kind, f"{where} property '{prefix}{name}'")
+        (severity, rule, f"{where} property '{prefix}{name}'")
         for where, prefix in ITEM_RESPONSES.items()
-        for breaking, kind, name in ITEM_CHANGES
+        for severity, rule, name in ITEM_CHANGES
     }
     assert changes == EXPECTED | item
 
@@ -193,12 +204,20 @@ def test_no_changes_between_equal_documents():
     assert diff_schemas(OLD, copy.deepcopy(OLD)) == []
 
 
-def test_breaking_changes_come_first_and_read_well():
+def test_errors_come_first_and_read_well():
     changes = diff_schemas(OLD, new_document())
-    first_ok = next(i for i, c in enumerate(changes) if not c.breaking)
-    assert all(c.breaking for c in changes[:first_ok])
-    assert not any(c.breaking for c in changes[first_ok:])
-    assert "BREAKING  GET /legacy/: operation removed" in [str(c) for c in changes]
+    order = ["error", "warning", "info"]
+    assert [c.severity for c in changes] == sorted(
+        (c.severity for c in changes), key=order.index
+    )
+    assert (
+        "error    GET /legacy/: operation removed  [api-removed-without-deprecation]"
+        in [str(c) for c in changes]
+    )
+    # The first round's names still answer.
+    removed = next(c for c in changes if c.rule == "api-removed-without-deprecation")
+    assert removed.breaking and removed.kind == removed.rule
+    assert removed.operation == "GET /legacy/"
 
 
 def test_widening_a_request_is_not_breaking():
@@ -206,8 +225,11 @@ def test_widening_a_request_is_not_breaking():
     request = new["components"]["schemas"]["ItemRequest"]["properties"]
     request["name"]["maxLength"] = 200
     new["paths"]["/items/"]["post"]["security"].append({})
-    kinds = {(c.breaking, c.kind) for c in diff_schemas(OLD, new)}
-    assert kinds == {(False, "security-added")}
+    kinds = {(c.severity, c.rule) for c in diff_schemas(OLD, new)}
+    assert kinds == {
+        ("info", "request-property-max-length-increased"),
+        ("info", "api-security-anonymous-access-added"),
+    }
 
 
 # --- the command ---
@@ -224,24 +246,27 @@ def write(path, document):
     return str(path)
 
 
-def test_diff_command_fails_on_breaking_changes(tmp_path):
+def test_diff_command_fails_on_errors(tmp_path):
     old, new = write(tmp_path / "old.yaml", OLD), write(tmp_path / "new.yaml", new_document())
     out = io.StringIO()
-    with pytest.raises(CommandError, match=r"\d+ breaking change\(s\) of \d+\."):
+    with pytest.raises(CommandError, match=r"^20 error change\(s\) of 40 \(--fail-on error\)\.$"):
         call_command("apifirst_schema", "diff", old, new, stdout=out)
-    assert "BREAKING  GET /legacy/: operation removed" in out.getvalue()
-    assert "ok        GET /reports/: operation added" in out.getvalue()
+    text = out.getvalue()
+    assert text.splitlines()[0] == "40 change(s): 20 error, 2 warning, 18 info."
+    assert "error    GET /legacy/: operation removed  [api-removed-without-deprecation]" in text
+    assert "info     GET /reports/: operation added  [endpoint-added]" in text
     assert "change(s)" in run("diff", old, new, "--fail-on", "never")
 
 
-def test_diff_command_passes_without_breaking_changes(tmp_path):
+def test_diff_command_passes_without_errors(tmp_path):
     new = copy.deepcopy(OLD)
     new["paths"]["/reports/"] = {"get": {"responses": {"200": {"description": ""}}}}
     (tmp_path / "new.json").write_text(json.dumps(new))
     out = run("diff", write(tmp_path / "old.yaml", OLD), str(tmp_path / "new.json"))
-    assert out.splitlines()[0] == "1 change(s), 0 breaking."
-    with pytest.raises(CommandError, match="0 breaking change"):
-        run("diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.json"), "--fail-on", "any")
+    assert out.splitlines()[0] == "1 change(s): 0 error, 0 warning, 1 info."
+    for fail_on in ("info", "any"):  # "any" is the first round's word for "info"
+        with pytest.raises(CommandError, match=r"0 error, 0 warning, 1 info change"):
+            run("diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.json"), "--fail-on", fail_on)
 
 
 @pytest.mark.parametrize(
@@ -280,8 +305,13 @@ def test_check_fails_after_a_field_rename(tmp_path, monkeypatch):
         call_command("apifirst_schema", "check", "--out", str(tmp_path), stdout=out)
     text = out.getvalue()
     assert f"{tmp_path / 'v1.yaml'} is up to date." in text
-    assert "response property 'name': removed" in text
-    assert "BREAKING" in text
+    # The test app's response fields are optional (sparse fieldsets): removing one may
+    # break some clients; a new required request property breaks them all.
+    assert "{id}/ response 200 property 'name': removed  [response-optional-property-removed]" in text
+    assert (
+        "\nerror    POST /api/v2/vtasks/ request body property 'title_text': new required property"
+        in text
+    )
     assert "+        title_text:" in text
 
 
@@ -291,3 +321,253 @@ def test_check_reports_a_missing_document(tmp_path):
         run("check", "--out", str(tmp_path))
     with pytest.raises(CommandError, match=r"Unknown version 'v3'; VERSIONS has v1, v2\."):
         run("export", "--out", str(tmp_path), "--version", "v3")
+
+
+# --- one change at a time, every rule -------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+ALTERNATIVES = {"A": {"type": "object", "properties": {"a": {"type": "string"}}}}
+ALTERNATIVES["B"] = {"type": "object", "properties": {"b": {"type": "string"}}}
+
+
+def document(operation=None, *, path="/things/", schemas=None, security=None):
+    """A one-operation document: POST ``path`` answering 200 with no body, unless told."""
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {path: {"post": operation or {"responses": {"200": {"description": ""}}}}},
+        "components": {"schemas": {**ALTERNATIVES, **(schemas or {})}},
+    }
+    if security is not None:
+        doc["security"] = security
+    return doc
+
+
+def placed(place, schema, *, required=True):
+    """``schema`` where ``place`` says: a parameter, a body, or a property of one."""
+    operation = {"responses": {"200": {"description": ""}}}
+    as_property = {"type": "object", "properties": {"p": schema}}
+    if required:
+        as_property["required"] = ["p"]
+    if place == "request-parameter":
+        operation["parameters"] = [{"in": "query", "name": "p", "schema": schema}]
+    elif place == "request-body":
+        operation["requestBody"] = {"content": json_content(schema)}
+    elif place == "request-property":
+        as_property.pop("required", None)  # an optional property, so its default matters
+        operation["requestBody"] = {"content": json_content(as_property)}
+    elif place == "response-body":
+        operation["responses"]["200"]["content"] = json_content(schema)
+    else:
+        operation["responses"]["200"]["content"] = json_content(as_property)
+    return document(operation)
+
+
+def reported(old, new):
+    return {(c.rule, c.severity) for c in diff_schemas(old, new)}
+
+
+SCHEMA_CASES = [
+    pytest.param(place, rule, id=f"{place}-{rule.suffix}")
+    for rule in SCHEMA_RULES
+    for place in REQUEST_PLACES + RESPONSE_PLACES
+    if rule.severity(place)
+]
+
+
+@pytest.mark.parametrize(("place", "rule"), SCHEMA_CASES)
+def test_each_schema_rule_in_each_place(place, rule):
+    """The example of the rule table, at each place a schema sits, reports just that rule."""
+    rule_id = f"{place}-{rule.suffix}"
+    old, new = placed(place, rule.before), placed(place, rule.after)
+    assert reported(old, new) == {(rule_id, RULES[rule_id].severity)}
+
+
+def test_direction_decides_severity():
+    """The same change breaks what clients send and is safe in what they receive, or the reverse."""
+    expectations = {
+        # suffix: (request severity, response severity)
+        "enum-value-removed": ("error", "info"),
+        "enum-value-added": ("info", "warning"),
+        "type-generalized": ("info", "error"),  # integer -> number
+        "type-specialized": ("error", "info"),  # number -> integer
+        "max-length-increased": ("info", "error"),
+        "max-length-decreased": ("error", "info"),
+        "became-nullable": ("info", "error"),
+        "pattern-added": ("error", "info"),
+        "one-of-added": ("info", "error"),
+        "one-of-removed": ("error", "info"),
+    }
+    for suffix, (request, response) in expectations.items():
+        assert RULES[f"request-property-{suffix}"].severity == request
+        assert RULES[f"response-property-{suffix}"].severity == response
+
+
+# One change each for the rules that are not about one schema keyword:
+# (name, old document, new document, expected {(rule, severity)}).
+def _operation(**fields):
+    return {"responses": {"200": {"description": ""}}, **fields}
+
+
+def _body(schema, **fields):
+    return {"content": json_content(schema), **fields}
+
+
+def _object_schema(properties, required=()):
+    return {"type": "object", "properties": properties, "required": list(required)}
+
+
+STRING = {"type": "string"}
+READ_ONLY = {"type": "string", "readOnly": True}
+WRITE_ONLY = {"type": "string", "writeOnly": True}
+
+
+def _request(properties, required=()):
+    return document(_operation(requestBody=_body(_object_schema(properties, required))))
+
+
+def _response(properties, required=()):
+    return document(
+        {"responses": {"200": {"description": "", "content": json_content(_object_schema(properties, required))}}}
+    )
+
+
+def _parameter(**fields):
+    return document(_operation(parameters=[{"in": "query", "name": "q", "schema": STRING, **fields}]))
+
+
+def _secured(*requirements):
+    return document(_operation(security=list(requirements)))
+
+
+def _statuses(*statuses):
+    return document({"responses": {s: {"description": ""} for s in statuses}})
+
+
+def _media(place, *types):
+    content = {t: {"schema": STRING} for t in types}
+    if place == "request":
+        return document(_operation(requestBody={"content": content}))
+    return document({"responses": {"200": {"description": "", "content": content}}})
+
+
+OTHER_CASES = [
+    ("operation added", _statuses("200"), {**_statuses("200"), "paths": {
+        "/things/": {"post": _operation()}, "/more/": {"get": _operation()}}},
+     {("endpoint-added", "info")}),
+    ("operation removed", document(), {**document(), "paths": {}},
+     {("api-removed-without-deprecation", "error")}),
+    ("deprecated operation removed", document(_operation(deprecated=True)), {**document(), "paths": {}},
+     {("api-removed-after-deprecation", "warning")}),
+    ("operation deprecated", document(), document(_operation(deprecated=True)),
+     {("endpoint-deprecated", "info")}),
+    ("operation reactivated", document(_operation(deprecated=True)), document(),
+     {("endpoint-reactivated", "info")}),
+    ("operationId", document(_operation(operationId="a")), document(_operation(operationId="b")),
+     {("api-operation-id-updated", "info")}),
+    ("summary", document(_operation(summary="a")), document(_operation(summary="b")),
+     {("summary-changed", "info")}),
+    ("description", document(_operation(description="a")), document(_operation(description="b")),
+     {("description-changed", "info")}),
+    ("example", _request({"p": {**STRING, "example": "a"}}), _request({"p": {**STRING, "example": "b"}}),
+     {("example-changed", "info")}),
+    ("security removed", _secured({"token": []}, {"key": []}), _secured({"token": []}),
+     {("api-security-removed", "error")}),
+    ("scope added", _secured({"oauth": ["read"]}), _secured({"oauth": ["read", "write"]}),
+     {("api-security-scope-added", "error")}),
+    ("authentication required", _secured({}), _secured({"token": []}),
+     {("api-security-anonymous-access-removed", "error")}),
+    ("security added", _secured({"token": []}), _secured({"token": []}, {"key": []}),
+     {("api-security-added", "info")}),
+    ("scope removed", _secured({"oauth": ["read", "write"]}), _secured({"oauth": ["read"]}),
+     {("api-security-scope-removed", "info")}),
+    ("made public", _secured({"token": []}), _secured({}),
+     {("api-security-anonymous-access-added", "info")}),
+    ("document-wide security made public", document(security=[{"token": []}]), document(security=[]),
+     {("api-security-anonymous-access-added", "info")}),
+    ("required parameter added", document(), _parameter(required=True),
+     {("new-required-request-parameter", "error")}),
+    ("optional parameter added", document(), _parameter(),
+     {("new-optional-request-parameter", "info")}),
+    ("parameter removed", _parameter(), document(), {("request-parameter-removed", "warning")}),
+    ("parameter became required", _parameter(), _parameter(required=True),
+     {("request-parameter-became-required", "error")}),
+    ("parameter became optional", _parameter(required=True), _parameter(),
+     {("request-parameter-became-optional", "info")}),
+    ("required body added", document(), document(_operation(requestBody=_body(STRING, required=True))),
+     {("request-body-added-required", "error")}),
+    ("optional body added", document(), document(_operation(requestBody=_body(STRING))),
+     {("request-body-added-optional", "info")}),
+    ("body removed", document(_operation(requestBody=_body(STRING))), document(),
+     {("request-body-removed", "warning")}),
+    ("body became required", document(_operation(requestBody=_body(STRING))),
+     document(_operation(requestBody=_body(STRING, required=True))),
+     {("request-body-became-required", "error")}),
+    ("body became optional", document(_operation(requestBody=_body(STRING, required=True))),
+     document(_operation(requestBody=_body(STRING))),
+     {("request-body-became-optional", "info")}),
+    ("request media type removed", _media("request", "application/json", "text/plain"),
+     _media("request", "application/json"), {("request-body-media-type-removed", "error")}),
+    ("request media type added", _media("request", "application/json"),
+     _media("request", "application/json", "text/plain"), {("request-body-media-type-added", "info")}),
+    ("required request property added", _request({}), _request({"p": STRING}, ["p"]),
+     {("new-required-request-property", "error")}),
+    ("optional request property added", _request({}), _request({"p": STRING}),
+     {("new-optional-request-property", "info")}),
+    ("request property removed", _request({"p": STRING}), _request({}),
+     {("request-property-removed", "warning")}),
+    ("request property became required", _request({"p": STRING}), _request({"p": STRING}, ["p"]),
+     {("request-property-became-required", "error")}),
+    ("request property became optional", _request({"p": STRING}, ["p"]), _request({"p": STRING}),
+     {("request-property-became-optional", "info")}),
+    ("required request property became read-only", _request({"p": STRING}, ["p"]),
+     _request({"p": READ_ONLY}, ["p"]), {("request-required-property-became-read-only", "error")}),
+    ("optional request property became read-only", _request({"p": STRING}), _request({"p": READ_ONLY}),
+     {("request-optional-property-became-read-only", "warning")}),
+    ("read-only property became writable and required", _request({"p": READ_ONLY}, ["p"]),
+     _request({"p": STRING}, ["p"]), {("request-required-property-became-not-read-only", "error")}),
+    ("read-only property became writable", _request({"p": READ_ONLY}), _request({"p": STRING}),
+     {("request-optional-property-became-not-read-only", "info")}),
+    ("success status removed", _statuses("200", "201"), _statuses("200"),
+     {("response-success-status-removed", "error")}),
+    ("error status removed", _statuses("200", "404"), _statuses("200"),
+     {("response-non-success-status-removed", "info")}),
+    ("success status added", _statuses("200"), _statuses("200", "202"),
+     {("response-success-status-added", "info")}),
+    ("error status added", _statuses("200"), _statuses("200", "409"),
+     {("response-non-success-status-added", "info")}),
+    ("response media type removed", _media("response", "application/json", "text/csv"),
+     _media("response", "application/json"), {("response-media-type-removed", "error")}),
+    ("response media type added", _media("response", "application/json"),
+     _media("response", "application/json", "text/csv"), {("response-media-type-added", "info")}),
+    ("required response property removed", _response({"p": STRING}, ["p"]), _response({}),
+     {("response-required-property-removed", "error")}),
+    ("optional response property removed", _response({"p": STRING}), _response({}),
+     {("response-optional-property-removed", "warning")}),
+    ("required response property added", _response({}), _response({"p": STRING}, ["p"]),
+     {("response-required-property-added", "info")}),
+    ("optional response property added", _response({}), _response({"p": STRING}),
+     {("response-optional-property-added", "info")}),
+    ("response property became optional", _response({"p": STRING}, ["p"]), _response({"p": STRING}),
+     {("response-property-became-optional", "error")}),
+    ("response property became required", _response({"p": STRING}), _response({"p": STRING}, ["p"]),
+     {("response-property-became-required", "info")}),
+    ("required response property became write-only", _response({"p": STRING}, ["p"]),
+     _response({"p": WRITE_ONLY}, ["p"]), {("response-required-property-became-write-only", "error")}),
+    ("optional response property became write-only", _response({"p": STRING}),
+     _response({"p": WRITE_ONLY}), {("response-optional-property-became-write-only", "warning")}),
+    ("write-only property now in responses", _response({"p": WRITE_ONLY}), _response({"p": STRING}),
+     {("response-property-became-not-write-only", "info")}),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [c[1:] for c in OTHER_CASES], ids=[c[0] for c in OTHER_CASES])
+def test_each_other_rule(old, new, expected):
+    assert reported(old, new) == expected
+
+
+def test_every_rule_has_a_case():
+    """No rule in RULES goes untested (and no case names a rule that is not in RULES)."""
+    covered = {f"{place}-{rule.suffix}" for place, rule in (c.values for c in SCHEMA_CASES)}
+    covered |= {rule for case in OTHER_CASES for rule, _ in case[3]}
+    assert covered == set(RULES)
