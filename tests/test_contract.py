@@ -305,8 +305,6 @@ def test_check_fails_after_a_field_rename(tmp_path, monkeypatch):
         call_command("apifirst_schema", "check", "--out", str(tmp_path), stdout=out)
     text = out.getvalue()
     assert f"{tmp_path / 'v1.yaml'} is up to date." in text
-    # The test app's response fields are optional (sparse fieldsets): removing one may
-    # break some clients; a new required request property breaks them all.
     assert "{id}/ response 200 property 'name': removed  [response-optional-property-removed]" in text
     assert (
         "\nerror    POST /api/v2/vtasks/ request body property 'title_text': new required property"
@@ -543,7 +541,7 @@ OTHER_CASES = [
     ("required response property removed", _response({"p": STRING}, ["p"]), _response({}),
      {("response-required-property-removed", "error")}),
     ("optional response property removed", _response({"p": STRING}), _response({}),
-     {("response-optional-property-removed", "warning")}),
+     {("response-optional-property-removed", "error")}),
     ("required response property added", _response({}), _response({"p": STRING}, ["p"]),
      {("response-required-property-added", "info")}),
     ("optional response property added", _response({}), _response({"p": STRING}),
@@ -555,7 +553,7 @@ OTHER_CASES = [
     ("required response property became write-only", _response({"p": STRING}, ["p"]),
      _response({"p": WRITE_ONLY}, ["p"]), {("response-required-property-became-write-only", "error")}),
     ("optional response property became write-only", _response({"p": STRING}),
-     _response({"p": WRITE_ONLY}), {("response-optional-property-became-write-only", "warning")}),
+     _response({"p": WRITE_ONLY}), {("response-optional-property-became-write-only", "error")}),
     ("write-only property now in responses", _response({"p": WRITE_ONLY}), _response({"p": STRING}),
      {("response-property-became-not-write-only", "info")}),
 ]
@@ -571,3 +569,296 @@ def test_every_rule_has_a_case():
     covered = {f"{place}-{rule.suffix}" for place, rule in (c.values for c in SCHEMA_CASES)}
     covered |= {rule for case in OTHER_CASES for rule, _ in case[3]}
     assert covered == set(RULES)
+
+
+# --- the first round's misses and false alarms, one by one ----------------------------
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+@pytest.mark.parametrize(
+    ("place", "before", "after", "expected"),
+    [
+        # Direction: safe in a response, breaking in a request, and the reverse.
+        ("response-property", {**STRING, "enum": ["a", "b"]}, {**STRING, "enum": ["a"]},
+         ("response-property-enum-value-removed", "info")),
+        ("request-property", {**STRING, "enum": ["a", "b"]}, {**STRING, "enum": ["a"]},
+         ("request-property-enum-value-removed", "error")),
+        ("response-property", {"type": "number"}, {"type": "integer"},
+         ("response-property-type-specialized", "info")),
+        ("response-property", {"type": "integer"}, {"type": "number"},
+         ("response-property-type-generalized", "error")),
+        ("request-parameter", {"type": "integer"}, {"type": "number"},
+         ("request-parameter-type-generalized", "info")),
+        ("request-parameter", {"type": "number"}, {"type": "integer"},
+         ("request-parameter-type-specialized", "error")),
+        ("request-parameter", {"type": "integer", "format": "int32"},
+         {"type": "integer", "format": "int64"}, ("request-parameter-type-generalized", "info")),
+        ("response-property", {**STRING, "enum": ["a"]}, {**STRING, "enum": ["a", "b"]},
+         ("response-property-enum-value-added", "warning")),
+        # Constraints the first round did not compare.
+        ("request-property", STRING, {**STRING, "pattern": "^[a-z]+$"},
+         ("request-property-pattern-added", "error")),
+        ("request-parameter", STRING, {**STRING, "pattern": "^[a-z]+$"},
+         ("request-parameter-pattern-added", "error")),
+        ("request-property", {"type": "array", "minItems": 1}, {"type": "array", "minItems": 2},
+         ("request-property-min-items-increased", "error")),
+        ("request-parameter", {"type": "array", "maxItems": 5}, {"type": "array", "maxItems": 3},
+         ("request-parameter-max-items-decreased", "error")),
+        ("request-property", {"type": "number", "exclusiveMinimum": 0},
+         {"type": "number", "exclusiveMinimum": 1}, ("request-property-exclusive-min-increased", "error")),
+        ("request-property", {"type": "number", "maximum": 9},
+         {"type": "number", "maximum": 9, "exclusiveMaximum": True},
+         ("request-property-exclusive-max-set", "error")),
+        ("request-parameter", {**STRING, "default": "a"}, {**STRING, "default": "b"},
+         ("request-parameter-default-value-changed", "error")),
+        ("response-property", {**STRING, "maxLength": 10}, {**STRING, "maxLength": 20},
+         ("response-property-max-length-increased", "error")),
+        ("response-property", {"type": "integer", "minimum": 0}, {"type": "integer"},
+         ("response-property-min-unset", "error")),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_direction_and_constraints(place, before, after, expected):
+    assert reported(placed(place, before), placed(place, after)) == {expected}
+
+
+@pytest.mark.parametrize(
+    ("extensible", "severity"), [(None, "warning"), (False, "error"), (True, "info")]
+)
+def test_response_enum_value_added_follows_x_extensible_enum(extensible, severity):
+    marker = {} if extensible is None else {"x-extensible-enum": extensible}
+    old = placed("response-body", {**STRING, "enum": ["a"], **marker})
+    new = placed("response-body", {**STRING, "enum": ["a", "b"], **marker})
+    assert reported(old, new) == {("response-body-enum-value-added", severity)}
+    # What clients send never needs the marker: a value more is accepted.
+    old, new = placed("request-body", old_schema := {**STRING, "enum": ["a"], **marker}), placed(
+        "request-body", {**old_schema, "enum": ["a", "b"]}
+    )
+    assert reported(old, new) == {("request-body-enum-value-added", "info")}
+
+
+def _tagged(*names, mapping=None, key="oneOf"):
+    schema = {key: [_ref(n) for n in names]}
+    if mapping is not None:
+        schema["discriminator"] = {"propertyName": "kind", "mapping": mapping}
+    return schema
+
+
+OBJECTS = {n: {"type": "object", "properties": {n.lower(): STRING}} for n in "CDE"}
+
+
+@pytest.mark.parametrize("key", ["oneOf", "anyOf"])
+def test_alternatives_that_are_all_objects_are_told_apart(key):
+    """oneOf/anyOf of $refs to objects: matched by name, so one more or less is seen."""
+    stem = "one-of" if key == "oneOf" else "any-of"
+    one = document(schemas=OBJECTS, operation=_operation(
+        requestBody=_body(_tagged("C", "D", key=key)),
+        responses={"200": {"description": "", "content": json_content(_tagged("C", key=key))}},
+    ))
+    two = document(schemas=OBJECTS, operation=_operation(
+        requestBody=_body(_tagged("C", key=key)),
+        responses={"200": {"description": "", "content": json_content(_tagged("C", "D", key=key))}},
+    ))
+    assert reported(one, two) == {
+        (f"request-body-{stem}-removed", "error"),
+        (f"response-body-{stem}-added", "error"),
+    }
+    assert reported(two, one) == {
+        (f"request-body-{stem}-added", "info"),
+        (f"response-body-{stem}-removed", "info"),
+    }
+
+
+def test_alternatives_matched_by_discriminator_mapping_then_compared():
+    """A renamed component is the same alternative when the mapping says so."""
+    e_renamed = {"E2": {"type": "object", "properties": {"e": STRING, "extra": STRING}, "required": ["extra"]}}
+    old = placed("request-body", _tagged("C", "E", mapping={"c": "#/components/schemas/C", "e": "#/components/schemas/E"}))
+    new = placed("request-body", _tagged("C", "E2", mapping={"c": "#/components/schemas/C", "e": "#/components/schemas/E2"}))
+    for doc, extra in ((old, {}), (new, e_renamed)):
+        doc["components"]["schemas"].update({**OBJECTS, **extra})
+    assert reported(old, new) == {
+        ("request-body-discriminator-mapping-changed", "error"),
+        ("new-required-request-property", "error"),
+    }
+
+
+def test_discriminator_mapping_added_to_a_response_is_like_an_enum_value():
+    old = placed("response-body", _tagged("C", mapping={"c": "#/components/schemas/C"}))
+    new = placed("response-body", _tagged("C", "D", mapping={"c": "#/components/schemas/C", "d": "#/components/schemas/D"}))
+    for doc in (old, new):
+        doc["components"]["schemas"].update(OBJECTS)
+    assert reported(old, new) == {
+        ("response-body-discriminator-mapping-added", "warning"),
+        ("response-body-one-of-added", "error"),
+    }
+
+
+def test_an_oauth_scope_added_is_seen():
+    old = _secured({"oauth": ["tasks:read"]}, {"key": []})
+    new = _secured({"oauth": ["tasks:read", "tasks:write"]}, {"key": []})
+    changes = diff_schemas(old, new)
+    assert [(c.rule, c.severity, c.message) for c in changes] == [
+        ("api-security-scope-added", "error", "oauth[tasks:read] now also needs scopes tasks:write")
+    ]
+
+
+def test_a_renamed_path_parameter_is_the_same_operation():
+    def detail(name):
+        parameter = {"in": "path", "name": name, "required": True, "schema": {"type": "integer"}}
+        doc = document(_operation(parameters=[parameter]), path=f"/items/{{{name}}}/")
+        return doc
+
+    assert diff_schemas(detail("id"), detail("pk")) == []
+    changed = detail("pk")
+    changed["paths"]["/items/{pk}/"]["post"]["parameters"][0]["schema"] = STRING
+    assert [(c.rule, c.location) for c in diff_schemas(detail("id"), changed)] == [
+        ("request-parameter-type-changed", "POST /items/{pk}/ path parameter 'pk'")
+    ]
+
+
+def test_path_level_parameters_count():
+    old = document()
+    new = document()
+    new["paths"]["/things/"]["parameters"] = [
+        {"in": "header", "name": "X-Tenant", "required": True, "schema": STRING}
+    ]
+    assert reported(old, new) == {("new-required-request-parameter", "error")}
+
+
+# --- what must not fail CI ------------------------------------------------------------
+
+
+def safe_changes():
+    """OLD with every kind of change that breaks no client."""
+    new = copy.deepcopy(OLD)
+    schemas = new["components"]["schemas"]
+    request = schemas["ItemRequest"]["properties"]
+    request["name"]["maxLength"] = 200  # a request widened
+    request["count"] = {"type": "number"}  # integer -> number in a request
+    request["color"]["enum"].append("blue")
+    request["priority"] = {"type": "integer"}  # an optional request property added
+    item = schemas["Item"]["properties"]
+    item["kind"]["enum"] = ["x"]  # a response narrowed
+    item["size"] = {"type": "integer", "maximum": 10}
+    item["created"] = {"type": "string", "format": "date-time"}  # a response property added
+    item["label"]["description"] = "New words."
+    item["label"]["example"] = "A label"
+    listing = new["paths"]["/items/"]["get"]
+    listing["description"] = "List the items."
+    listing["operationId"] = "items_list"
+    listing["deprecated"] = True
+    listing["parameters"][0]["schema"] = {"type": "number"}  # ?page widened
+    new["paths"]["/items/"]["post"]["security"].append({})  # made public
+    return new
+
+
+def test_safe_changes_do_not_fail(tmp_path):
+    changes = diff_schemas(OLD, safe_changes())
+    assert {c.severity for c in changes} == {"info"}
+    assert len(changes) == 24
+    old, new = write(tmp_path / "old.yaml", OLD), write(tmp_path / "new.yaml", safe_changes())
+    for fail_on in ("error", "warning"):
+        out = run("diff", old, new, "--fail-on", fail_on)
+        assert out.splitlines()[0] == "24 change(s): 0 error, 0 warning, 24 info."
+
+
+def test_fail_on_warning_fails_on_a_warning(tmp_path):
+    new = copy.deepcopy(OLD)
+    # The server ignores what clients still send: it may break some.
+    del new["components"]["schemas"]["ItemRequest"]["properties"]["count"]
+    old, new = write(tmp_path / "old.yaml", OLD), write(tmp_path / "new.yaml", new)
+    assert "0 error, 1 warning" in run("diff", old, new)
+    with pytest.raises(CommandError, match=r"^0 error, 1 warning change\(s\) of 1 \(--fail-on warning\)\.$"):
+        run("diff", old, new, "--fail-on", "warning")
+
+
+def test_diff_formats(tmp_path):
+    old, new = write(tmp_path / "old.yaml", OLD), write(tmp_path / "new.yaml", new_document())
+    as_json = json.loads(run("diff", old, new, "--format", "json", "--fail-on", "never"))
+    assert as_json["summary"] == {"error": 20, "warning": 2, "info": 18}
+    assert as_json["changes"][0] == {
+        "id": "response-success-status-removed",
+        "severity": "error",
+        "direction": "response",
+        "operation": "DELETE /items/{id}/",
+        "location": "DELETE /items/{id}/",
+        "message": "response 204 removed",
+    }
+    markdown = run("diff", old, new, "--format", "markdown", "--fail-on", "never").splitlines()
+    assert markdown[0] == "### API changes: 20 error, 2 warning, 18 info"
+    assert markdown[2:4] == ["| severity | rule | where | change |", "| --- | --- | --- | --- |"]
+    assert (
+        "| error | `api-removed-without-deprecation` | GET /legacy/ | operation removed |" in markdown
+    )
+    assert len(markdown) == 4 + 40
+    # The exit status does not depend on the format; the JSON stays whole on stdout.
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="20 error"):
+        call_command("apifirst_schema", "diff", old, new, "--format", "json", stdout=out)
+    assert len(json.loads(out.getvalue())["changes"]) == 40
+    assert format_changes([], "markdown").endswith("No changes.\n")
+
+
+def test_rules_command_prints_the_table():
+    assert run("rules") == rules_markdown()
+
+
+def test_yaml_is_read_with_libyaml_when_present():
+    from drf_apifirst.management.commands import apifirst_schema
+
+    expected = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    assert apifirst_schema.YAML_LOADER is expected
+    assert issubclass(expected, yaml.SafeLoader) or expected.__name__ == "CSafeLoader"
+    with pytest.raises(yaml.constructor.ConstructorError):  # still a safe loader
+        apifirst_schema.load_yaml("!!python/object/apply:os.system ['true']")
+
+
+# --- the docs -------------------------------------------------------------------------
+
+
+def test_the_rule_table_in_the_docs_is_the_code():
+    text = (ROOT / "docs" / "versioning.md").read_text(encoding="utf-8")
+    start, end = "<!-- rules:start -->\n", "<!-- rules:end -->"
+    table = text[text.index(start) + len(start) : text.index(end)]
+    assert table.strip() == rules_markdown().strip(), (
+        "docs/versioning.md's rule table is stale: paste `manage.py apifirst_schema rules`"
+    )
+
+
+# --- the example project's documents --------------------------------------------------
+
+EXAMPLE = ROOT / "example_project" / "openapi"
+
+
+def test_the_example_documents_have_no_changes_against_themselves():
+    from drf_apifirst.management.commands.apifirst_schema import load
+
+    for name in ("v1.yaml", "v2.yaml"):
+        assert diff_schemas(load(EXAMPLE / name), load(EXAMPLE / name)) == []
+
+
+def test_a_broken_example_v2_fails_with_the_right_rule_ids(tmp_path):
+    from drf_apifirst.management.commands.apifirst_schema import load
+
+    broken = load(EXAMPLE / "v2.yaml")
+    schemas = broken["components"]["schemas"]
+    del schemas["Task"]["properties"]["title"]  # a required response property
+    schemas["StatusEnum"]["enum"].append("archived")  # a response (and request) enum value
+    schemas["TaskRequest"]["required"].append("due")  # an optional request property
+    schemas["TaskRequest"]["properties"]["title"]["maxLength"] = 100
+    path = tmp_path / "v2.yaml"
+    path.write_text(yaml.safe_dump(broken))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"error change\(s\)"):
+        call_command("apifirst_schema", "diff", str(EXAMPLE / "v2.yaml"), str(path), stdout=out)
+    rules = {line.rsplit("[", 1)[1].rstrip("]") for line in out.getvalue().splitlines()[1:]}
+    assert rules == {
+        "response-optional-property-removed",  # the example's responses mark none required
+        "response-property-enum-value-added",
+        "request-property-enum-value-added",
+        "request-property-became-required",
+        "request-property-max-length-decreased",
+    }

@@ -549,11 +549,14 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "required response property removed",
         "`name` removed",
     ),
+    # An error, where oasdiff says warning: a DRF serializer sends every field it declares,
+    # so "optional" in a response mostly means "not marked required" (or trimmed by
+    # ?fields=), and clients that read the field lose it.
     (
         "response-optional-property-removed",
-        WARNING,
+        ERROR,
         "response",
-        "optional response property removed",
+        "optional response property removed (a serializer sent it every time)",
         "`label` removed",
     ),
     (
@@ -593,7 +596,7 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
     ),
     (
         "response-optional-property-became-write-only",
-        WARNING,
+        ERROR,
         "response",
         "optional response property became write-only (it disappears from responses)",
         "`writeOnly: true` added",
@@ -740,7 +743,12 @@ class _Differ:
             for method in METHODS:
                 if isinstance(item, Mapping) and method in item:
                     template = _PATH_PARAMETER.sub("{}", path)
-                    found[(template, method)] = (path, item[method])
+                    operation = item[method]
+                    if item.get("parameters"):
+                        # Path-level parameters first: the operation's own override them.
+                        both = [*item["parameters"], *(operation.get("parameters") or ())]
+                        operation = {**operation, "parameters": both}
+                    found[(template, method)] = (path, operation)
         return found
 
     def run(self) -> list[Change]:
