@@ -3,10 +3,10 @@
 import copy
 import io
 import json
+from pathlib import Path
 
 import pytest
 import yaml
-from pathlib import Path
 from django.core.management import CommandError, call_command
 
 from drf_apifirst.contract import (
@@ -207,16 +207,14 @@ def test_no_changes_between_equal_documents():
 def test_errors_come_first_and_read_well():
     changes = diff_schemas(OLD, new_document())
     order = ["error", "warning", "info"]
-    assert [c.severity for c in changes] == sorted(
-        (c.severity for c in changes), key=order.index
-    )
-    assert (
-        "error    GET /legacy/: operation removed  [api-removed-without-deprecation]"
-        in [str(c) for c in changes]
-    )
+    assert [c.severity for c in changes] == sorted((c.severity for c in changes), key=order.index)
+    assert "error    GET /legacy/: operation removed  [api-removed-without-deprecation]" in [
+        str(c) for c in changes
+    ]
     # The first round's names still answer.
     removed = next(c for c in changes if c.rule == "api-removed-without-deprecation")
-    assert removed.breaking and removed.kind == removed.rule
+    assert removed.breaking
+    assert removed.kind == removed.rule
     assert removed.operation == "GET /legacy/"
 
 
@@ -266,7 +264,9 @@ def test_diff_command_passes_without_errors(tmp_path):
     assert out.splitlines()[0] == "1 change(s): 0 error, 0 warning, 1 info."
     for fail_on in ("info", "any"):  # "any" is the first round's word for "info"
         with pytest.raises(CommandError, match=r"0 error, 0 warning, 1 info change"):
-            run("diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.json"), "--fail-on", fail_on)
+            run(
+                "diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.json"), "--fail-on", fail_on
+            )
 
 
 @pytest.mark.parametrize(
@@ -305,7 +305,9 @@ def test_check_fails_after_a_field_rename(tmp_path, monkeypatch):
         call_command("apifirst_schema", "check", "--out", str(tmp_path), stdout=out)
     text = out.getvalue()
     assert f"{tmp_path / 'v1.yaml'} is up to date." in text
-    assert "{id}/ response 200 property 'name': removed  [response-optional-property-removed]" in text
+    assert (
+        "{id}/ response 200 property 'name': removed  [response-optional-property-removed]" in text
+    )
     assert (
         "\nerror    POST /api/v2/vtasks/ request body property 'title_text': new required property"
         in text
@@ -426,12 +428,21 @@ def _request(properties, required=()):
 
 def _response(properties, required=()):
     return document(
-        {"responses": {"200": {"description": "", "content": json_content(_object_schema(properties, required))}}}
+        {
+            "responses": {
+                "200": {
+                    "description": "",
+                    "content": json_content(_object_schema(properties, required)),
+                }
+            }
+        }
     )
 
 
 def _parameter(**fields):
-    return document(_operation(parameters=[{"in": "query", "name": "q", "schema": STRING, **fields}]))
+    return document(
+        _operation(parameters=[{"in": "query", "name": "q", "schema": STRING, **fields}])
+    )
 
 
 def _secured(*requirements):
@@ -450,116 +461,322 @@ def _media(place, *types):
 
 
 OTHER_CASES = [
-    ("operation added", _statuses("200"), {**_statuses("200"), "paths": {
-        "/things/": {"post": _operation()}, "/more/": {"get": _operation()}}},
-     {("endpoint-added", "info")}),
-    ("operation removed", document(), {**document(), "paths": {}},
-     {("api-removed-without-deprecation", "error")}),
-    ("deprecated operation removed", document(_operation(deprecated=True)), {**document(), "paths": {}},
-     {("api-removed-after-deprecation", "warning")}),
-    ("operation deprecated", document(), document(_operation(deprecated=True)),
-     {("endpoint-deprecated", "info")}),
-    ("operation reactivated", document(_operation(deprecated=True)), document(),
-     {("endpoint-reactivated", "info")}),
-    ("operationId", document(_operation(operationId="a")), document(_operation(operationId="b")),
-     {("api-operation-id-updated", "info")}),
-    ("summary", document(_operation(summary="a")), document(_operation(summary="b")),
-     {("summary-changed", "info")}),
-    ("description", document(_operation(description="a")), document(_operation(description="b")),
-     {("description-changed", "info")}),
-    ("example", _request({"p": {**STRING, "example": "a"}}), _request({"p": {**STRING, "example": "b"}}),
-     {("example-changed", "info")}),
-    ("security removed", _secured({"token": []}, {"key": []}), _secured({"token": []}),
-     {("api-security-removed", "error")}),
-    ("scope added", _secured({"oauth": ["read"]}), _secured({"oauth": ["read", "write"]}),
-     {("api-security-scope-added", "error")}),
-    ("authentication required", _secured({}), _secured({"token": []}),
-     {("api-security-anonymous-access-removed", "error")}),
-    ("security added", _secured({"token": []}), _secured({"token": []}, {"key": []}),
-     {("api-security-added", "info")}),
-    ("scope removed", _secured({"oauth": ["read", "write"]}), _secured({"oauth": ["read"]}),
-     {("api-security-scope-removed", "info")}),
-    ("made public", _secured({"token": []}), _secured({}),
-     {("api-security-anonymous-access-added", "info")}),
-    ("document-wide security made public", document(security=[{"token": []}]), document(security=[]),
-     {("api-security-anonymous-access-added", "info")}),
-    ("required parameter added", document(), _parameter(required=True),
-     {("new-required-request-parameter", "error")}),
-    ("optional parameter added", document(), _parameter(),
-     {("new-optional-request-parameter", "info")}),
+    (
+        "operation added",
+        _statuses("200"),
+        {
+            **_statuses("200"),
+            "paths": {"/things/": {"post": _operation()}, "/more/": {"get": _operation()}},
+        },
+        {("endpoint-added", "info")},
+    ),
+    (
+        "operation removed",
+        document(),
+        {**document(), "paths": {}},
+        {("api-removed-without-deprecation", "error")},
+    ),
+    (
+        "deprecated operation removed",
+        document(_operation(deprecated=True)),
+        {**document(), "paths": {}},
+        {("api-removed-after-deprecation", "warning")},
+    ),
+    (
+        "operation deprecated",
+        document(),
+        document(_operation(deprecated=True)),
+        {("endpoint-deprecated", "info")},
+    ),
+    (
+        "operation reactivated",
+        document(_operation(deprecated=True)),
+        document(),
+        {("endpoint-reactivated", "info")},
+    ),
+    (
+        "operationId",
+        document(_operation(operationId="a")),
+        document(_operation(operationId="b")),
+        {("api-operation-id-updated", "info")},
+    ),
+    (
+        "summary",
+        document(_operation(summary="a")),
+        document(_operation(summary="b")),
+        {("summary-changed", "info")},
+    ),
+    (
+        "description",
+        document(_operation(description="a")),
+        document(_operation(description="b")),
+        {("description-changed", "info")},
+    ),
+    (
+        "example",
+        _request({"p": {**STRING, "example": "a"}}),
+        _request({"p": {**STRING, "example": "b"}}),
+        {("example-changed", "info")},
+    ),
+    (
+        "security removed",
+        _secured({"token": []}, {"key": []}),
+        _secured({"token": []}),
+        {("api-security-removed", "error")},
+    ),
+    (
+        "scope added",
+        _secured({"oauth": ["read"]}),
+        _secured({"oauth": ["read", "write"]}),
+        {("api-security-scope-added", "error")},
+    ),
+    (
+        "authentication required",
+        _secured({}),
+        _secured({"token": []}),
+        {("api-security-anonymous-access-removed", "error")},
+    ),
+    (
+        "security added",
+        _secured({"token": []}),
+        _secured({"token": []}, {"key": []}),
+        {("api-security-added", "info")},
+    ),
+    (
+        "scope removed",
+        _secured({"oauth": ["read", "write"]}),
+        _secured({"oauth": ["read"]}),
+        {("api-security-scope-removed", "info")},
+    ),
+    (
+        "made public",
+        _secured({"token": []}),
+        _secured({}),
+        {("api-security-anonymous-access-added", "info")},
+    ),
+    (
+        "document-wide security made public",
+        document(security=[{"token": []}]),
+        document(security=[]),
+        {("api-security-anonymous-access-added", "info")},
+    ),
+    (
+        "required parameter added",
+        document(),
+        _parameter(required=True),
+        {("new-required-request-parameter", "error")},
+    ),
+    (
+        "optional parameter added",
+        document(),
+        _parameter(),
+        {("new-optional-request-parameter", "info")},
+    ),
     ("parameter removed", _parameter(), document(), {("request-parameter-removed", "warning")}),
-    ("parameter became required", _parameter(), _parameter(required=True),
-     {("request-parameter-became-required", "error")}),
-    ("parameter became optional", _parameter(required=True), _parameter(),
-     {("request-parameter-became-optional", "info")}),
-    ("required body added", document(), document(_operation(requestBody=_body(STRING, required=True))),
-     {("request-body-added-required", "error")}),
-    ("optional body added", document(), document(_operation(requestBody=_body(STRING))),
-     {("request-body-added-optional", "info")}),
-    ("body removed", document(_operation(requestBody=_body(STRING))), document(),
-     {("request-body-removed", "warning")}),
-    ("body became required", document(_operation(requestBody=_body(STRING))),
-     document(_operation(requestBody=_body(STRING, required=True))),
-     {("request-body-became-required", "error")}),
-    ("body became optional", document(_operation(requestBody=_body(STRING, required=True))),
-     document(_operation(requestBody=_body(STRING))),
-     {("request-body-became-optional", "info")}),
-    ("request media type removed", _media("request", "application/json", "text/plain"),
-     _media("request", "application/json"), {("request-body-media-type-removed", "error")}),
-    ("request media type added", _media("request", "application/json"),
-     _media("request", "application/json", "text/plain"), {("request-body-media-type-added", "info")}),
-    ("required request property added", _request({}), _request({"p": STRING}, ["p"]),
-     {("new-required-request-property", "error")}),
-    ("optional request property added", _request({}), _request({"p": STRING}),
-     {("new-optional-request-property", "info")}),
-    ("request property removed", _request({"p": STRING}), _request({}),
-     {("request-property-removed", "warning")}),
-    ("request property became required", _request({"p": STRING}), _request({"p": STRING}, ["p"]),
-     {("request-property-became-required", "error")}),
-    ("request property became optional", _request({"p": STRING}, ["p"]), _request({"p": STRING}),
-     {("request-property-became-optional", "info")}),
-    ("required request property became read-only", _request({"p": STRING}, ["p"]),
-     _request({"p": READ_ONLY}, ["p"]), {("request-required-property-became-read-only", "error")}),
-    ("optional request property became read-only", _request({"p": STRING}), _request({"p": READ_ONLY}),
-     {("request-optional-property-became-read-only", "warning")}),
-    ("read-only property became writable and required", _request({"p": READ_ONLY}, ["p"]),
-     _request({"p": STRING}, ["p"]), {("request-required-property-became-not-read-only", "error")}),
-    ("read-only property became writable", _request({"p": READ_ONLY}), _request({"p": STRING}),
-     {("request-optional-property-became-not-read-only", "info")}),
-    ("success status removed", _statuses("200", "201"), _statuses("200"),
-     {("response-success-status-removed", "error")}),
-    ("error status removed", _statuses("200", "404"), _statuses("200"),
-     {("response-non-success-status-removed", "info")}),
-    ("success status added", _statuses("200"), _statuses("200", "202"),
-     {("response-success-status-added", "info")}),
-    ("error status added", _statuses("200"), _statuses("200", "409"),
-     {("response-non-success-status-added", "info")}),
-    ("response media type removed", _media("response", "application/json", "text/csv"),
-     _media("response", "application/json"), {("response-media-type-removed", "error")}),
-    ("response media type added", _media("response", "application/json"),
-     _media("response", "application/json", "text/csv"), {("response-media-type-added", "info")}),
-    ("required response property removed", _response({"p": STRING}, ["p"]), _response({}),
-     {("response-required-property-removed", "error")}),
-    ("optional response property removed", _response({"p": STRING}), _response({}),
-     {("response-optional-property-removed", "error")}),
-    ("required response property added", _response({}), _response({"p": STRING}, ["p"]),
-     {("response-required-property-added", "info")}),
-    ("optional response property added", _response({}), _response({"p": STRING}),
-     {("response-optional-property-added", "info")}),
-    ("response property became optional", _response({"p": STRING}, ["p"]), _response({"p": STRING}),
-     {("response-property-became-optional", "error")}),
-    ("response property became required", _response({"p": STRING}), _response({"p": STRING}, ["p"]),
-     {("response-property-became-required", "info")}),
-    ("required response property became write-only", _response({"p": STRING}, ["p"]),
-     _response({"p": WRITE_ONLY}, ["p"]), {("response-required-property-became-write-only", "error")}),
-    ("optional response property became write-only", _response({"p": STRING}),
-     _response({"p": WRITE_ONLY}), {("response-optional-property-became-write-only", "error")}),
-    ("write-only property now in responses", _response({"p": WRITE_ONLY}), _response({"p": STRING}),
-     {("response-property-became-not-write-only", "info")}),
+    (
+        "parameter became required",
+        _parameter(),
+        _parameter(required=True),
+        {("request-parameter-became-required", "error")},
+    ),
+    (
+        "parameter became optional",
+        _parameter(required=True),
+        _parameter(),
+        {("request-parameter-became-optional", "info")},
+    ),
+    (
+        "required body added",
+        document(),
+        document(_operation(requestBody=_body(STRING, required=True))),
+        {("request-body-added-required", "error")},
+    ),
+    (
+        "optional body added",
+        document(),
+        document(_operation(requestBody=_body(STRING))),
+        {("request-body-added-optional", "info")},
+    ),
+    (
+        "body removed",
+        document(_operation(requestBody=_body(STRING))),
+        document(),
+        {("request-body-removed", "warning")},
+    ),
+    (
+        "body became required",
+        document(_operation(requestBody=_body(STRING))),
+        document(_operation(requestBody=_body(STRING, required=True))),
+        {("request-body-became-required", "error")},
+    ),
+    (
+        "body became optional",
+        document(_operation(requestBody=_body(STRING, required=True))),
+        document(_operation(requestBody=_body(STRING))),
+        {("request-body-became-optional", "info")},
+    ),
+    (
+        "request media type removed",
+        _media("request", "application/json", "text/plain"),
+        _media("request", "application/json"),
+        {("request-body-media-type-removed", "error")},
+    ),
+    (
+        "request media type added",
+        _media("request", "application/json"),
+        _media("request", "application/json", "text/plain"),
+        {("request-body-media-type-added", "info")},
+    ),
+    (
+        "required request property added",
+        _request({}),
+        _request({"p": STRING}, ["p"]),
+        {("new-required-request-property", "error")},
+    ),
+    (
+        "optional request property added",
+        _request({}),
+        _request({"p": STRING}),
+        {("new-optional-request-property", "info")},
+    ),
+    (
+        "request property removed",
+        _request({"p": STRING}),
+        _request({}),
+        {("request-property-removed", "warning")},
+    ),
+    (
+        "request property became required",
+        _request({"p": STRING}),
+        _request({"p": STRING}, ["p"]),
+        {("request-property-became-required", "error")},
+    ),
+    (
+        "request property became optional",
+        _request({"p": STRING}, ["p"]),
+        _request({"p": STRING}),
+        {("request-property-became-optional", "info")},
+    ),
+    (
+        "required request property became read-only",
+        _request({"p": STRING}, ["p"]),
+        _request({"p": READ_ONLY}, ["p"]),
+        {("request-required-property-became-read-only", "error")},
+    ),
+    (
+        "optional request property became read-only",
+        _request({"p": STRING}),
+        _request({"p": READ_ONLY}),
+        {("request-optional-property-became-read-only", "warning")},
+    ),
+    (
+        "read-only property became writable and required",
+        _request({"p": READ_ONLY}, ["p"]),
+        _request({"p": STRING}, ["p"]),
+        {("request-required-property-became-not-read-only", "error")},
+    ),
+    (
+        "read-only property became writable",
+        _request({"p": READ_ONLY}),
+        _request({"p": STRING}),
+        {("request-optional-property-became-not-read-only", "info")},
+    ),
+    (
+        "success status removed",
+        _statuses("200", "201"),
+        _statuses("200"),
+        {("response-success-status-removed", "error")},
+    ),
+    (
+        "error status removed",
+        _statuses("200", "404"),
+        _statuses("200"),
+        {("response-non-success-status-removed", "info")},
+    ),
+    (
+        "success status added",
+        _statuses("200"),
+        _statuses("200", "202"),
+        {("response-success-status-added", "info")},
+    ),
+    (
+        "error status added",
+        _statuses("200"),
+        _statuses("200", "409"),
+        {("response-non-success-status-added", "info")},
+    ),
+    (
+        "response media type removed",
+        _media("response", "application/json", "text/csv"),
+        _media("response", "application/json"),
+        {("response-media-type-removed", "error")},
+    ),
+    (
+        "response media type added",
+        _media("response", "application/json"),
+        _media("response", "application/json", "text/csv"),
+        {("response-media-type-added", "info")},
+    ),
+    (
+        "required response property removed",
+        _response({"p": STRING}, ["p"]),
+        _response({}),
+        {("response-required-property-removed", "error")},
+    ),
+    (
+        "optional response property removed",
+        _response({"p": STRING}),
+        _response({}),
+        {("response-optional-property-removed", "error")},
+    ),
+    (
+        "required response property added",
+        _response({}),
+        _response({"p": STRING}, ["p"]),
+        {("response-required-property-added", "info")},
+    ),
+    (
+        "optional response property added",
+        _response({}),
+        _response({"p": STRING}),
+        {("response-optional-property-added", "info")},
+    ),
+    (
+        "response property became optional",
+        _response({"p": STRING}, ["p"]),
+        _response({"p": STRING}),
+        {("response-property-became-optional", "error")},
+    ),
+    (
+        "response property became required",
+        _response({"p": STRING}),
+        _response({"p": STRING}, ["p"]),
+        {("response-property-became-required", "info")},
+    ),
+    (
+        "required response property became write-only",
+        _response({"p": STRING}, ["p"]),
+        _response({"p": WRITE_ONLY}, ["p"]),
+        {("response-required-property-became-write-only", "error")},
+    ),
+    (
+        "optional response property became write-only",
+        _response({"p": STRING}),
+        _response({"p": WRITE_ONLY}),
+        {("response-optional-property-became-write-only", "error")},
+    ),
+    (
+        "write-only property now in responses",
+        _response({"p": WRITE_ONLY}),
+        _response({"p": STRING}),
+        {("response-property-became-not-write-only", "info")},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [c[1:] for c in OTHER_CASES], ids=[c[0] for c in OTHER_CASES])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"), [c[1:] for c in OTHER_CASES], ids=[c[0] for c in OTHER_CASES]
+)
 def test_each_other_rule(old, new, expected):
     assert reported(old, new) == expected
 
@@ -582,42 +799,109 @@ def _ref(name):
     ("place", "before", "after", "expected"),
     [
         # Direction: safe in a response, breaking in a request, and the reverse.
-        ("response-property", {**STRING, "enum": ["a", "b"]}, {**STRING, "enum": ["a"]},
-         ("response-property-enum-value-removed", "info")),
-        ("request-property", {**STRING, "enum": ["a", "b"]}, {**STRING, "enum": ["a"]},
-         ("request-property-enum-value-removed", "error")),
-        ("response-property", {"type": "number"}, {"type": "integer"},
-         ("response-property-type-specialized", "info")),
-        ("response-property", {"type": "integer"}, {"type": "number"},
-         ("response-property-type-generalized", "error")),
-        ("request-parameter", {"type": "integer"}, {"type": "number"},
-         ("request-parameter-type-generalized", "info")),
-        ("request-parameter", {"type": "number"}, {"type": "integer"},
-         ("request-parameter-type-specialized", "error")),
-        ("request-parameter", {"type": "integer", "format": "int32"},
-         {"type": "integer", "format": "int64"}, ("request-parameter-type-generalized", "info")),
-        ("response-property", {**STRING, "enum": ["a"]}, {**STRING, "enum": ["a", "b"]},
-         ("response-property-enum-value-added", "warning")),
+        (
+            "response-property",
+            {**STRING, "enum": ["a", "b"]},
+            {**STRING, "enum": ["a"]},
+            ("response-property-enum-value-removed", "info"),
+        ),
+        (
+            "request-property",
+            {**STRING, "enum": ["a", "b"]},
+            {**STRING, "enum": ["a"]},
+            ("request-property-enum-value-removed", "error"),
+        ),
+        (
+            "response-property",
+            {"type": "number"},
+            {"type": "integer"},
+            ("response-property-type-specialized", "info"),
+        ),
+        (
+            "response-property",
+            {"type": "integer"},
+            {"type": "number"},
+            ("response-property-type-generalized", "error"),
+        ),
+        (
+            "request-parameter",
+            {"type": "integer"},
+            {"type": "number"},
+            ("request-parameter-type-generalized", "info"),
+        ),
+        (
+            "request-parameter",
+            {"type": "number"},
+            {"type": "integer"},
+            ("request-parameter-type-specialized", "error"),
+        ),
+        (
+            "request-parameter",
+            {"type": "integer", "format": "int32"},
+            {"type": "integer", "format": "int64"},
+            ("request-parameter-type-generalized", "info"),
+        ),
+        (
+            "response-property",
+            {**STRING, "enum": ["a"]},
+            {**STRING, "enum": ["a", "b"]},
+            ("response-property-enum-value-added", "warning"),
+        ),
         # Constraints the first round did not compare.
-        ("request-property", STRING, {**STRING, "pattern": "^[a-z]+$"},
-         ("request-property-pattern-added", "error")),
-        ("request-parameter", STRING, {**STRING, "pattern": "^[a-z]+$"},
-         ("request-parameter-pattern-added", "error")),
-        ("request-property", {"type": "array", "minItems": 1}, {"type": "array", "minItems": 2},
-         ("request-property-min-items-increased", "error")),
-        ("request-parameter", {"type": "array", "maxItems": 5}, {"type": "array", "maxItems": 3},
-         ("request-parameter-max-items-decreased", "error")),
-        ("request-property", {"type": "number", "exclusiveMinimum": 0},
-         {"type": "number", "exclusiveMinimum": 1}, ("request-property-exclusive-min-increased", "error")),
-        ("request-property", {"type": "number", "maximum": 9},
-         {"type": "number", "maximum": 9, "exclusiveMaximum": True},
-         ("request-property-exclusive-max-set", "error")),
-        ("request-parameter", {**STRING, "default": "a"}, {**STRING, "default": "b"},
-         ("request-parameter-default-value-changed", "error")),
-        ("response-property", {**STRING, "maxLength": 10}, {**STRING, "maxLength": 20},
-         ("response-property-max-length-increased", "error")),
-        ("response-property", {"type": "integer", "minimum": 0}, {"type": "integer"},
-         ("response-property-min-unset", "error")),
+        (
+            "request-property",
+            STRING,
+            {**STRING, "pattern": "^[a-z]+$"},
+            ("request-property-pattern-added", "error"),
+        ),
+        (
+            "request-parameter",
+            STRING,
+            {**STRING, "pattern": "^[a-z]+$"},
+            ("request-parameter-pattern-added", "error"),
+        ),
+        (
+            "request-property",
+            {"type": "array", "minItems": 1},
+            {"type": "array", "minItems": 2},
+            ("request-property-min-items-increased", "error"),
+        ),
+        (
+            "request-parameter",
+            {"type": "array", "maxItems": 5},
+            {"type": "array", "maxItems": 3},
+            ("request-parameter-max-items-decreased", "error"),
+        ),
+        (
+            "request-property",
+            {"type": "number", "exclusiveMinimum": 0},
+            {"type": "number", "exclusiveMinimum": 1},
+            ("request-property-exclusive-min-increased", "error"),
+        ),
+        (
+            "request-property",
+            {"type": "number", "maximum": 9},
+            {"type": "number", "maximum": 9, "exclusiveMaximum": True},
+            ("request-property-exclusive-max-set", "error"),
+        ),
+        (
+            "request-parameter",
+            {**STRING, "default": "a"},
+            {**STRING, "default": "b"},
+            ("request-parameter-default-value-changed", "error"),
+        ),
+        (
+            "response-property",
+            {**STRING, "maxLength": 10},
+            {**STRING, "maxLength": 20},
+            ("response-property-max-length-increased", "error"),
+        ),
+        (
+            "response-property",
+            {"type": "integer", "minimum": 0},
+            {"type": "integer"},
+            ("response-property-min-unset", "error"),
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -634,8 +918,9 @@ def test_response_enum_value_added_follows_x_extensible_enum(extensible, severit
     new = placed("response-body", {**STRING, "enum": ["a", "b"], **marker})
     assert reported(old, new) == {("response-body-enum-value-added", severity)}
     # What clients send never needs the marker: a value more is accepted.
-    old, new = placed("request-body", old_schema := {**STRING, "enum": ["a"], **marker}), placed(
-        "request-body", {**old_schema, "enum": ["a", "b"]}
+    old, new = (
+        placed("request-body", old_schema := {**STRING, "enum": ["a"], **marker}),
+        placed("request-body", {**old_schema, "enum": ["a", "b"]}),
     )
     assert reported(old, new) == {("request-body-enum-value-added", "info")}
 
@@ -654,14 +939,22 @@ OBJECTS = {n: {"type": "object", "properties": {n.lower(): STRING}} for n in "CD
 def test_alternatives_that_are_all_objects_are_told_apart(key):
     """oneOf/anyOf of $refs to objects: matched by name, so one more or less is seen."""
     stem = "one-of" if key == "oneOf" else "any-of"
-    one = document(schemas=OBJECTS, operation=_operation(
-        requestBody=_body(_tagged("C", "D", key=key)),
-        responses={"200": {"description": "", "content": json_content(_tagged("C", key=key))}},
-    ))
-    two = document(schemas=OBJECTS, operation=_operation(
-        requestBody=_body(_tagged("C", key=key)),
-        responses={"200": {"description": "", "content": json_content(_tagged("C", "D", key=key))}},
-    ))
+    one = document(
+        schemas=OBJECTS,
+        operation=_operation(
+            requestBody=_body(_tagged("C", "D", key=key)),
+            responses={"200": {"description": "", "content": json_content(_tagged("C", key=key))}},
+        ),
+    )
+    two = document(
+        schemas=OBJECTS,
+        operation=_operation(
+            requestBody=_body(_tagged("C", key=key)),
+            responses={
+                "200": {"description": "", "content": json_content(_tagged("C", "D", key=key))}
+            },
+        ),
+    )
     assert reported(one, two) == {
         (f"request-body-{stem}-removed", "error"),
         (f"response-body-{stem}-added", "error"),
@@ -674,9 +967,21 @@ def test_alternatives_that_are_all_objects_are_told_apart(key):
 
 def test_alternatives_matched_by_discriminator_mapping_then_compared():
     """A renamed component is the same alternative when the mapping says so."""
-    e_renamed = {"E2": {"type": "object", "properties": {"e": STRING, "extra": STRING}, "required": ["extra"]}}
-    old = placed("request-body", _tagged("C", "E", mapping={"c": "#/components/schemas/C", "e": "#/components/schemas/E"}))
-    new = placed("request-body", _tagged("C", "E2", mapping={"c": "#/components/schemas/C", "e": "#/components/schemas/E2"}))
+    e_renamed = {
+        "E2": {
+            "type": "object",
+            "properties": {"e": STRING, "extra": STRING},
+            "required": ["extra"],
+        }
+    }
+    old = placed(
+        "request-body",
+        _tagged("C", "E", mapping={"c": "#/components/schemas/C", "e": "#/components/schemas/E"}),
+    )
+    new = placed(
+        "request-body",
+        _tagged("C", "E2", mapping={"c": "#/components/schemas/C", "e": "#/components/schemas/E2"}),
+    )
     for doc, extra in ((old, {}), (new, e_renamed)):
         doc["components"]["schemas"].update({**OBJECTS, **extra})
     assert reported(old, new) == {
@@ -687,7 +992,10 @@ def test_alternatives_matched_by_discriminator_mapping_then_compared():
 
 def test_discriminator_mapping_added_to_a_response_is_like_an_enum_value():
     old = placed("response-body", _tagged("C", mapping={"c": "#/components/schemas/C"}))
-    new = placed("response-body", _tagged("C", "D", mapping={"c": "#/components/schemas/C", "d": "#/components/schemas/D"}))
+    new = placed(
+        "response-body",
+        _tagged("C", "D", mapping={"c": "#/components/schemas/C", "d": "#/components/schemas/D"}),
+    )
     for doc in (old, new):
         doc["components"]["schemas"].update(OBJECTS)
     assert reported(old, new) == {
@@ -771,7 +1079,9 @@ def test_fail_on_warning_fails_on_a_warning(tmp_path):
     del new["components"]["schemas"]["ItemRequest"]["properties"]["count"]
     old, new = write(tmp_path / "old.yaml", OLD), write(tmp_path / "new.yaml", new)
     assert "0 error, 1 warning" in run("diff", old, new)
-    with pytest.raises(CommandError, match=r"^0 error, 1 warning change\(s\) of 1 \(--fail-on warning\)\.$"):
+    with pytest.raises(
+        CommandError, match=r"^0 error, 1 warning change\(s\) of 1 \(--fail-on warning\)\.$"
+    ):
         run("diff", old, new, "--fail-on", "warning")
 
 
@@ -791,7 +1101,8 @@ def test_diff_formats(tmp_path):
     assert markdown[0] == "### API changes: 20 error, 2 warning, 18 info"
     assert markdown[2:4] == ["| severity | rule | where | change |", "| --- | --- | --- | --- |"]
     assert (
-        "| error | `api-removed-without-deprecation` | GET /legacy/ | operation removed |" in markdown
+        "| error | `api-removed-without-deprecation` | GET /legacy/ | operation removed |"
+        in markdown
     )
     assert len(markdown) == 4 + 40
     # The exit status does not depend on the format; the JSON stays whole on stdout.

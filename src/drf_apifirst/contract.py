@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "count",
     "RULES",
     "SEVERITIES",
     "Change",
     "Rule",
     "SchemaRule",
+    "count",
     "diff_schemas",
     "format_changes",
     "rules_markdown",
@@ -104,7 +104,9 @@ _BOUNDS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
 
 def _bound_rules() -> Iterable[SchemaRule]:
     for keyword, stem, side, base in _BOUNDS:
-        tighter, looser = ("decreased", "increased") if side == "upper" else ("increased", "decreased")
+        tighter, looser = (
+            ("decreased", "increased") if side == "upper" else ("increased", "decreased")
+        )
         low, high = {**base, keyword: 5}, {**base, keyword: 10}
         yield _tightening(
             f"{stem}-{tighter}",
@@ -184,7 +186,9 @@ def _discriminator_rules() -> Iterable[SchemaRule]:
 
 
 SCHEMA_RULES: tuple[SchemaRule, ...] = (
-    SchemaRule("type-changed", ERROR, ERROR, "type or format changed", _STRING, {"type": "boolean"}),
+    SchemaRule(
+        "type-changed", ERROR, ERROR, "type or format changed", _STRING, {"type": "boolean"}
+    ),
     _loosening("type-generalized", "type or format widened", _INTEGER, {"type": "number"}),
     _tightening("type-specialized", "type or format narrowed", {"type": "number"}, _INTEGER),
     _loosening("became-nullable", "null became possible", _STRING, {**_STRING, "nullable": True}),
@@ -228,7 +232,10 @@ SCHEMA_RULES: tuple[SchemaRule, ...] = (
         {**_INTEGER, "multipleOf": 3},
     ),
     _tightening(
-        "unique-items-set", "uniqueItems set", {"type": "array"}, {"type": "array", "uniqueItems": True}
+        "unique-items-set",
+        "uniqueItems set",
+        {"type": "array"},
+        {"type": "array", "uniqueItems": True},
     ),
     _loosening(
         "unique-items-unset",
@@ -238,7 +245,12 @@ SCHEMA_RULES: tuple[SchemaRule, ...] = (
     ),
     _tightening("pattern-added", "pattern set", _STRING, {**_STRING, "pattern": "^[a-z]+$"}),
     SchemaRule(
-        "pattern-removed", INFO, WARNING, "pattern removed", {**_STRING, "pattern": "^[a-z]+$"}, _STRING
+        "pattern-removed",
+        INFO,
+        WARNING,
+        "pattern removed",
+        {**_STRING, "pattern": "^[a-z]+$"},
+        _STRING,
     ),
     SchemaRule(
         "pattern-changed",
@@ -324,8 +336,20 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "`deprecated: true`, then removed",
     ),
     ("endpoint-deprecated", INFO, "none", "operation deprecated", "`deprecated: true` added"),
-    ("endpoint-reactivated", INFO, "none", "operation no longer deprecated", "`deprecated` removed"),
-    ("api-operation-id-updated", INFO, "none", "operationId changed", "`items_list` → `list_items`"),
+    (
+        "endpoint-reactivated",
+        INFO,
+        "none",
+        "operation no longer deprecated",
+        "`deprecated` removed",
+    ),
+    (
+        "api-operation-id-updated",
+        INFO,
+        "none",
+        "operationId changed",
+        "`items_list` → `list_items`",
+    ),
     ("summary-changed", INFO, "none", "summary changed", "`List.` → `List items.`"),
     ("description-changed", INFO, "none", "description changed", "`Old words.` → `New words.`"),
     ("example-changed", INFO, "none", "example changed", "`example: a` → `example: b`"),
@@ -378,7 +402,13 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "required parameter added",
         "`?tenant` added, `required: true`",
     ),
-    ("new-optional-request-parameter", INFO, "request", "optional parameter added", "`?search` added"),
+    (
+        "new-optional-request-parameter",
+        INFO,
+        "request",
+        "optional parameter added",
+        "`?search` added",
+    ),
     (
         "request-parameter-removed",
         WARNING,
@@ -617,13 +647,13 @@ def _build_rules() -> dict[str, Rule]:
         rules[rule_id] = Rule(rule_id, severity, direction, summary, example)
     for schema_rule in SCHEMA_RULES:
         for place in REQUEST_PLACES + RESPONSE_PLACES:
-            severity = schema_rule.severity(place)
-            if severity is None:
+            level = schema_rule.severity(place)
+            if level is None:
                 continue
             rule_id = f"{place}-{schema_rule.suffix}"
             rules[rule_id] = Rule(
                 rule_id,
-                severity,
+                level,
                 place.split("-")[0],
                 schema_rule.summary,
                 _schema_example(schema_rule),
@@ -827,7 +857,9 @@ class _Differ:
                 continue
             same_schemes = [n for n in after if n.keys() == requirement.keys()]
             if same_schemes:
-                added = sorted(set().union(*same_schemes[0].values()) - set().union(*requirement.values()))
+                added = sorted(
+                    set().union(*same_schemes[0].values()) - set().union(*requirement.values())
+                )
                 self.add(
                     "api-security-scope-added",
                     where,
@@ -990,7 +1022,9 @@ class _Differ:
         for keyword in ("oneOf", "anyOf"):
             self.alternatives(base, label, place, keyword, old, new, path, seen)
 
-    def change(self, place: str, suffix: str, label: str, message: str, severity: str | None = None) -> None:
+    def change(
+        self, place: str, suffix: str, label: str, message: str, severity: str | None = None
+    ) -> None:
         self.add(f"{place}-{suffix}", label, message, severity)
 
     def words(self, label: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
@@ -1019,7 +1053,9 @@ class _Differ:
                 return False
         return True
 
-    def nullability(self, label: str, place: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    def nullability(
+        self, label: str, place: str, old: Mapping[str, Any], new: Mapping[str, Any]
+    ) -> None:
         before, after = _nullable(old), _nullable(new)
         if after and not before:
             self.change(place, "became-nullable", label, "null became possible")
@@ -1030,11 +1066,7 @@ class _Differ:
         before, after = _enum(old), _enum(new)
         if before is None and after is None:
             return
-        # x-extensible-enum says whether clients were told to expect values they do not know.
-        extensible = new.get("x-extensible-enum")
-        severity = None
-        if place.startswith("response") and extensible is not None:
-            severity = INFO if extensible is True or isinstance(extensible, list) else ERROR
+        severity = _growth_severity(place, new)
         if before is None:
             self.change(place, "became-enum", label, f"now restricted to {after}")
             return
@@ -1048,8 +1080,10 @@ class _Differ:
         if added:
             self.change(place, "enum-value-added", label, f"enum values added: {added}", severity)
 
-    def bounds(self, label: str, place: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
-        for keyword, stem, side, _ in _BOUNDS:
+    def bounds(
+        self, label: str, place: str, old: Mapping[str, Any], new: Mapping[str, Any]
+    ) -> None:
+        for keyword, stem, _, _ in _BOUNDS:
             before, after = old.get(keyword), new.get(keyword)
             if before is after or (type(before) is type(after) and before == after):
                 continue
@@ -1088,7 +1122,13 @@ class _Differ:
             self.change(place, f"pattern-{move}", label, f"pattern {before!r} -> {after!r}")
         if place.startswith("request") and optional and old.get("default") != new.get("default"):
             before, after = old.get("default"), new.get("default")
-            move = "added" if "default" not in old else "removed" if "default" not in new else "changed"
+            move = (
+                "added"
+                if "default" not in old
+                else "removed"
+                if "default" not in new
+                else "changed"
+            )
             self.change(place, f"default-value-{move}", label, f"default {before!r} -> {after!r}")
 
     def discriminator(
@@ -1101,7 +1141,12 @@ class _Differ:
             self.change(place, "discriminator-removed", label, "discriminator removed")
             return
         if not before:
-            self.change(place, "discriminator-added", label, f"discriminator {after.get('propertyName')!r} added")
+            self.change(
+                place,
+                "discriminator-added",
+                label,
+                f"discriminator {after.get('propertyName')!r} added",
+            )
             return
         if before.get("propertyName") != after.get("propertyName"):
             self.change(
@@ -1111,10 +1156,7 @@ class _Differ:
                 f"discriminator {before.get('propertyName')!r} -> {after.get('propertyName')!r}",
             )
         old_map, new_map = before.get("mapping") or {}, after.get("mapping") or {}
-        extensible = new.get("x-extensible-enum")
-        severity = None
-        if place.startswith("response") and extensible is not None:
-            severity = INFO if extensible else ERROR
+        severity = _growth_severity(place, new)
         for value in sorted(old_map.keys() - new_map.keys()):
             self.change(place, "discriminator-mapping-deleted", label, f"mapping {value!r} removed")
         for value in sorted(new_map.keys() - old_map.keys()):
@@ -1174,7 +1216,9 @@ class _Differ:
             if shown == (False, False):
                 continue
             if shown != (True, True):
-                self.visibility(label, direction, shown[1], name in was_required, name in is_required)
+                self.visibility(
+                    label, direction, shown[1], name in was_required, name in is_required
+                )
                 continue
             if name in is_required and name not in was_required:
                 self.add(f"{direction}-property-became-required", label, "became required")
@@ -1270,6 +1314,18 @@ class _Differ:
         tags = frozenset(value for value, target in mapping.items() if ref and target == ref)
         names = frozenset({ref.rsplit("/", 1)[-1]}) if ref else frozenset()
         return names, tags, frozenset({_shape(self.flatten(doc, alternative))})
+
+
+def _growth_severity(place: str, schema: Mapping[str, Any]) -> str | None:
+    """A new value in a response: what ``x-extensible-enum`` told clients to expect.
+
+    ``true`` (or oasdiff's list form): unknown values are handled, info; ``false``: clients
+    switch over every value, error; absent: the rule's own severity (a warning).
+    """
+    extensible = schema.get("x-extensible-enum")
+    if not place.startswith("response") or extensible is None:
+        return None
+    return INFO if extensible is True or isinstance(extensible, list) else ERROR
 
 
 def _alternative_name(keys: tuple[frozenset[str], frozenset[str], frozenset[str]]) -> str:
@@ -1372,11 +1428,11 @@ def rules_markdown() -> str:
             present = [p.split("-", 1)[1] for p in places if rule.severity(p)]
             if not present:
                 continue
-            severity = rule.severity(f"{direction}-{present[0]}")
+            level = rule.severity(f"{direction}-{present[0]}")
             where = present[0] if len(present) == 1 else "{" + ",".join(present) + "}"
             note = f" ({rule.note})" if rule.note and direction == "response" else ""
             lines.append(
-                f"| `{direction}-{where}-{rule.suffix}` | {severity}{note} | {direction} "
+                f"| `{direction}-{where}-{rule.suffix}` | {level}{note} | {direction} "
                 f"| {_cell(rule.summary)} | {_cell(_schema_example(rule))} |"
             )
     return "\n".join(lines) + "\n"
