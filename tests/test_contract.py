@@ -480,7 +480,7 @@ OTHER_CASES = [
         "deprecated operation removed",
         document(_operation(deprecated=True)),
         {**document(), "paths": {}},
-        {("api-removed-after-deprecation", "warning")},
+        {("api-removed-with-deprecation", "warning")},
     ),
     (
         "operation deprecated",
@@ -769,7 +769,25 @@ OTHER_CASES = [
         "write-only property now in responses",
         _response({"p": WRITE_ONLY}),
         _response({"p": STRING}),
-        {("response-property-became-not-write-only", "info")},
+        {("response-optional-property-became-not-write-only", "info")},
+    ),
+    (
+        "write-only property now in responses, always",
+        _response({"p": WRITE_ONLY}, ["p"]),
+        _response({"p": STRING}, ["p"]),
+        {("response-required-property-became-not-write-only", "info")},
+    ),
+    (
+        "operationId added",
+        document(),
+        document(_operation(operationId="a")),
+        {("api-operation-id-added", "info")},
+    ),
+    (
+        "operationId removed",
+        document(_operation(operationId="a")),
+        document(),
+        {("api-operation-id-removed", "info")},
     ),
 ]
 

@@ -329,7 +329,7 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "`GET /legacy/` removed",
     ),
     (
-        "api-removed-after-deprecation",
+        "api-removed-with-deprecation",
         WARNING,
         "none",
         "operation removed after it was deprecated (clients were told)",
@@ -343,6 +343,7 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "operation no longer deprecated",
         "`deprecated` removed",
     ),
+    # operationIds name the methods of generated clients, not anything on the wire.
     (
         "api-operation-id-updated",
         INFO,
@@ -350,6 +351,8 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "operationId changed",
         "`items_list` → `list_items`",
     ),
+    ("api-operation-id-added", INFO, "none", "operationId added", "`operationId: items_list`"),
+    ("api-operation-id-removed", INFO, "none", "operationId removed", "`operationId` removed"),
     ("summary-changed", INFO, "none", "summary changed", "`List.` → `List items.`"),
     ("description-changed", INFO, "none", "description changed", "`Old words.` → `New words.`"),
     ("example-changed", INFO, "none", "example changed", "`example: a` → `example: b`"),
@@ -632,7 +635,14 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "`writeOnly: true` added",
     ),
     (
-        "response-property-became-not-write-only",
+        "response-required-property-became-not-write-only",
+        INFO,
+        "response",
+        "write-only property now in responses, always",
+        "`writeOnly: true` removed, in `required`",
+    ),
+    (
+        "response-optional-property-became-not-write-only",
         INFO,
         "response",
         "write-only property now in responses",
@@ -787,7 +797,7 @@ class _Differ:
             path, operation = old_ops[key]
             self.operation_name = f"{key[1].upper()} {path}"
             if operation.get("deprecated"):
-                self.add("api-removed-after-deprecation", self.operation_name, "operation removed")
+                self.add("api-removed-with-deprecation", self.operation_name, "operation removed")
             else:
                 self.add(
                     "api-removed-without-deprecation", self.operation_name, "operation removed"
@@ -807,13 +817,15 @@ class _Differ:
         self, old_path: str, old: Mapping[str, Any], new_path: str, new: Mapping[str, Any]
     ) -> None:
         where = self.operation_name
-        for field, rule in (
-            ("summary", "summary-changed"),
-            ("description", "description-changed"),
-            ("operationId", "api-operation-id-updated"),
-        ):
+        for field in ("summary", "description"):
             if old.get(field) != new.get(field):
-                self.add(rule, where, f"{field} {old.get(field)!r} -> {new.get(field)!r}")
+                self.add(
+                    f"{field}-changed", where, f"{field} {old.get(field)!r} -> {new.get(field)!r}"
+                )
+        before, after = old.get("operationId"), new.get("operationId")
+        if before != after:
+            move = "added" if before is None else "removed" if after is None else "updated"
+            self.add(f"api-operation-id-{move}", where, f"operationId {before!r} -> {after!r}")
         if new.get("deprecated") and not old.get("deprecated"):
             self.add("endpoint-deprecated", where, "operation deprecated")
         if old.get("deprecated") and not new.get("deprecated"):
@@ -1240,7 +1252,12 @@ class _Differ:
         """A readOnly/writeOnly flip: the property appears in, or leaves, one direction."""
         if direction == "response":
             if now_visible:
-                self.add("response-property-became-not-write-only", label, "now in responses")
+                required = "required" if is_required else "optional"
+                self.add(
+                    f"response-{required}-property-became-not-write-only",
+                    label,
+                    "now in responses",
+                )
             else:
                 required = "required" if was_required else "optional"
                 self.add(
