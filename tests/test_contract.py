@@ -358,6 +358,8 @@ def placed(place, schema, *, required=True):
         operation["requestBody"] = {"content": json_content(as_property)}
     elif place == "response-body":
         operation["responses"]["200"]["content"] = json_content(schema)
+    elif place == "response-header":
+        operation["responses"]["200"]["headers"] = {"X-P": {"schema": schema}}
     else:
         operation["responses"]["200"]["content"] = json_content(as_property)
     return document(operation)
@@ -451,6 +453,10 @@ def _secured(*requirements):
 
 def _statuses(*statuses):
     return document({"responses": {s: {"description": ""} for s in statuses}})
+
+
+def _headers(headers):
+    return document({"responses": {"200": {"description": "", "headers": headers}}})
 
 
 def _media(place, *types):
@@ -704,6 +710,36 @@ OTHER_CASES = [
         _statuses("200"),
         _statuses("200", "409"),
         {("response-non-success-status-added", "info")},
+    ),
+    (
+        "required response header removed",
+        _headers({"ETag": {"required": True, "schema": STRING}}),
+        _headers({}),
+        {("required-response-header-removed", "error")},
+    ),
+    (
+        "optional response header removed",
+        _headers({"RateLimit": {"schema": STRING}}),
+        _headers({}),
+        {("optional-response-header-removed", "warning")},
+    ),
+    (
+        "response header added",
+        _headers({}),
+        _headers({"RateLimit": {"schema": STRING}}),
+        {("response-header-added", "info")},
+    ),
+    (
+        "response header became optional",
+        _headers({"ETag": {"required": True, "schema": STRING}}),
+        _headers({"etag": {"schema": STRING}}),  # names are case-insensitive
+        {("response-header-became-optional", "error")},
+    ),
+    (
+        "response header became required",
+        _headers({"ETag": {"schema": STRING}}),
+        _headers({"ETag": {"required": True, "schema": STRING}}),
+        {("response-header-became-required", "info")},
     ),
     (
         "response media type removed",

@@ -37,7 +37,7 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Where a schema sits decides the direction of its changes and the prefix of its rule ids.
 REQUEST_PLACES = ("request-parameter", "request-body", "request-property")
-RESPONSE_PLACES = ("response-body", "response-property")
+RESPONSE_PLACES = ("response-body", "response-property", "response-header")
 
 
 @dataclass(frozen=True)
@@ -562,6 +562,35 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
     ("response-success-status-added", INFO, "response", "2xx response added", "`202` added"),
     ("response-non-success-status-added", INFO, "response", "error response added", "`409` added"),
     (
+        "required-response-header-removed",
+        ERROR,
+        "response",
+        "required response header removed",
+        "`ETag` removed",
+    ),
+    (
+        "optional-response-header-removed",
+        WARNING,
+        "response",
+        "optional response header removed",
+        "`RateLimit` removed",
+    ),
+    ("response-header-added", INFO, "response", "response header added", "`RateLimit` added"),
+    (
+        "response-header-became-optional",
+        ERROR,
+        "response",
+        "response header may now be absent",
+        "`required: true` → `false`",
+    ),
+    (
+        "response-header-became-required",
+        INFO,
+        "response",
+        "response header always sent",
+        "`required: false` → `true`",
+    ),
+    (
         "response-media-type-removed",
         ERROR,
         "response",
@@ -973,6 +1002,33 @@ class _Differ:
                 after.get("content") or {},
                 "response",
             )
+            self.headers(f"{where} response {status}", before, after)
+
+    def headers(self, label: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        """Response headers, by case-insensitive name (a client reads RateLimit, ETag…)."""
+
+        def index(doc: Mapping[str, Any], response: Mapping[str, Any]) -> dict[str, Any]:
+            found = (response.get("headers") or {}).items()
+            return {name.lower(): (name, self.resolve(doc, header)) for name, header in found}
+
+        before, after = index(self.old_doc, old), index(self.new_doc, new)
+        for key in sorted(before.keys() - after.keys()):
+            name, header = before[key]
+            required = "required" if header.get("required") else "optional"
+            self.add(f"{required}-response-header-removed", f"{label} header {name!r}", "removed")
+        for key in sorted(after.keys() - before.keys()):
+            self.add("response-header-added", f"{label} header {after[key][0]!r}", "added")
+        for key in sorted(before.keys() & after.keys()):
+            (_, old_header), (name, new_header) = before[key], after[key]
+            where = f"{label} header {name!r}"
+            was, now = bool(old_header.get("required")), bool(new_header.get("required"))
+            if was != now:
+                move = "required" if now else "optional"
+                self.add(f"response-header-became-{move}", where, f"became {move}")
+            self.words(where, old_header, new_header)
+            self.schema(
+                where, old_header.get("schema"), new_header.get("schema"), place="response-header"
+            )
 
     def content(
         self, label: str, old: Mapping[str, Any], new: Mapping[str, Any], direction: str
@@ -1011,7 +1067,12 @@ class _Differ:
         old, new = self.flatten(self.old_doc, old), self.flatten(self.new_doc, new)
         if not old or not new:
             return
-        label = f"{base} property {path!r}" if path else base
+        if not path:
+            label = base
+        elif not path.strip("[]"):
+            label = f"{base} items"  # the items of an array (of arrays…)
+        else:
+            label = f"{base} property {path!r}"
         if path:
             self.words(label, old, new)
         if not self.types(label, place, old, new):
