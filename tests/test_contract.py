@@ -459,6 +459,18 @@ def _headers(headers):
     return document({"responses": {"200": {"description": "", "headers": headers}}})
 
 
+def _webhooks(**events):
+    doc = document()
+    doc["openapi"] = "3.1.0"
+    doc["webhooks"] = {
+        name: {"post": _operation(requestBody=_body(schema))} for name, schema in events.items()
+    }
+    return doc
+
+
+TASK_EVENT = _object_schema({"type": STRING, "data": {**STRING, "enum": ["a"]}}, ["type", "data"])
+
+
 def _media(place, *types):
     content = {t: {"schema": STRING} for t in types}
     if place == "request":
@@ -475,6 +487,13 @@ OTHER_CASES = [
             "paths": {"/things/": {"post": _operation()}, "/more/": {"get": _operation()}},
         },
         {("endpoint-added", "info")},
+    ),
+    ("webhook added", _webhooks(), _webhooks(created=TASK_EVENT), {("webhook-added", "info")}),
+    (
+        "webhook removed",
+        _webhooks(created=TASK_EVENT),
+        _webhooks(),
+        {("webhook-removed", "error")},
     ),
     (
         "operation removed",
@@ -1079,6 +1098,19 @@ def test_a_renamed_path_parameter_is_the_same_operation():
     assert [(c.rule, c.location) for c in diff_schemas(detail("id"), changed)] == [
         ("request-parameter-type-changed", "POST /items/{pk}/ path parameter 'pk'")
     ]
+
+
+def test_webhooks_are_what_clients_receive():
+    grown = _object_schema({"type": STRING, "data": {**STRING, "enum": ["a", "b"]}}, ["type"])
+    changes = diff_schemas(_webhooks(created=TASK_EVENT), _webhooks(created=grown))
+    assert {(c.rule, c.severity, c.location) for c in changes} == {
+        (
+            "response-property-enum-value-added",
+            "warning",
+            "webhook created payload property 'data'",
+        ),
+        ("response-property-became-optional", "error", "webhook created payload property 'data'"),
+    }
 
 
 def test_path_level_parameters_count():

@@ -335,6 +335,14 @@ _OTHER_RULES: tuple[tuple[str, str, str, str, str], ...] = (
         "operation removed after it was deprecated (clients were told)",
         "`deprecated: true`, then removed",
     ),
+    (
+        "webhook-removed",
+        ERROR,
+        "response",
+        "webhook removed (its payloads use the response rules)",
+        "`webhooks: {task.created: …}` removed",
+    ),
+    ("webhook-added", INFO, "response", "webhook added", "`webhooks: {task.deleted: …}` added"),
     ("endpoint-deprecated", INFO, "none", "operation deprecated", "`deprecated: true` added"),
     (
         "endpoint-reactivated",
@@ -838,9 +846,38 @@ class _Differ:
             (old_path, old), (new_path, new) = old_ops[key], new_ops[key]
             self.operation_name = f"{key[1].upper()} {new_path}"
             self.operation(old_path, old, new_path, new)
+        self.webhooks()
         unique = dict.fromkeys(self.changes)
         rank = {severity: i for i, severity in enumerate(SEVERITIES)}
         return sorted(unique, key=lambda c: (rank[c.severity], c.location, c.rule, c.message))
+
+    def webhooks(self) -> None:
+        """OpenAPI 3.1 ``webhooks``: the server sends their payloads and clients receive
+        them, so a payload is compared with the response rules."""
+
+        def events(doc: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
+            found = {}
+            for name, item in (doc.get("webhooks") or {}).items():
+                item = self.resolve(doc, item)
+                for method in METHODS:
+                    if method in item:
+                        found[(name, method)] = item[method]
+            return found
+
+        before, after = events(self.old_doc), events(self.new_doc)
+        for key in sorted(before.keys() - after.keys()):
+            self.operation_name = f"webhook {key[0]}"
+            self.add("webhook-removed", self.operation_name, "webhook removed")
+        for key in sorted(after.keys() - before.keys()):
+            self.operation_name = f"webhook {key[0]}"
+            self.add("webhook-added", self.operation_name, "webhook added")
+        for key in sorted(before.keys() & after.keys()):
+            self.operation_name = where = f"webhook {key[0]}"
+            old = self.resolve(self.old_doc, before[key].get("requestBody"))
+            new = self.resolve(self.new_doc, after[key].get("requestBody"))
+            self.content(
+                f"{where} payload", old.get("content") or {}, new.get("content") or {}, "response"
+            )
 
     def operation(
         self, old_path: str, old: Mapping[str, Any], new_path: str, new: Mapping[str, Any]
