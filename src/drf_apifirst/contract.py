@@ -909,14 +909,14 @@ class _Differ:
         An old requirement still works when some new one asks for no more than it did.
         """
 
-        def ways(doc: Mapping[str, Any], operation: Mapping[str, Any]) -> list[dict[str, set]]:
+        def ways(doc: Mapping[str, Any], operation: Mapping[str, Any]) -> list[dict[str, set[str]]]:
             requirements = operation.get("security", doc.get("security")) or [{}]
             return [{k: set(v or ()) for k, v in r.items()} for r in requirements]
 
-        def satisfies(offered: dict[str, set], demanded: dict[str, set]) -> bool:
+        def satisfies(offered: dict[str, set[str]], demanded: dict[str, set[str]]) -> bool:
             return all(k in offered and v <= offered[k] for k, v in demanded.items())
 
-        def label(requirement: dict[str, set]) -> str:
+        def label(requirement: dict[str, set[str]]) -> str:
             parts = [
                 f"{name}[{', '.join(sorted(scopes))}]" if scopes else name
                 for name, scopes in sorted(requirement.items())
