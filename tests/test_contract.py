@@ -1199,6 +1199,17 @@ def test_diff_formats(tmp_path):
     assert format_changes([], "markdown").endswith("No changes.\n")
 
 
+def test_a_malformed_part_is_compared_as_missing_not_a_traceback(tmp_path):
+    new = copy.deepcopy(OLD)
+    new["paths"]["/items/"]["get"]["responses"]["200"]["content"] = "text"
+    new["components"]["schemas"]["Item"]["required"] = {"id": True}
+    new["components"]["schemas"]["ItemRequest"]["properties"]["name"]["maxLength"] = "many"
+    rules = {c.rule for c in diff_schemas(OLD, new)}
+    assert "response-media-type-removed" in rules
+    assert "response-property-became-optional" in rules
+    assert "request-property-max-length-decreased" not in rules
+
+
 def test_rules_command_prints_the_table():
     assert run("rules") == rules_markdown()
 

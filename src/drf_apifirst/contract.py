@@ -782,7 +782,7 @@ class _Differ:
         seen = set()
         while isinstance(schema, Mapping) and "$ref" in schema:
             ref = schema["$ref"]
-            if ref in seen or not isinstance(ref, str) or not ref.startswith("#/"):
+            if not isinstance(ref, str) or ref in seen or not ref.startswith("#/"):
                 return {}
             seen.add(ref)
             target: Any = doc
@@ -796,7 +796,7 @@ class _Differ:
     def flatten(self, doc: Mapping[str, Any], schema: Any) -> Mapping[str, Any]:
         """The schema with its $ref followed and its allOf parts merged into one."""
         schema = self.resolve(doc, schema)
-        parts = schema.get("allOf")
+        parts = _list(schema.get("allOf"))
         if not parts:
             return schema
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
@@ -816,14 +816,14 @@ class _Differ:
     def operations(doc: Mapping[str, Any]) -> dict[tuple[str, str], tuple[str, Mapping[str, Any]]]:
         """Operations by method and path template: ``/items/{id}/`` is ``/items/{pk}/``."""
         found = {}
-        for path, item in (doc.get("paths") or {}).items():
+        for path, item in _obj(doc.get("paths")).items():
             for method in METHODS:
-                if isinstance(item, Mapping) and method in item:
+                if isinstance(item, Mapping) and isinstance(item.get(method), Mapping):
                     template = _PATH_PARAMETER.sub("{}", path)
                     operation = item[method]
                     if item.get("parameters"):
                         # Path-level parameters first: the operation's own override them.
-                        both = [*item["parameters"], *(operation.get("parameters") or ())]
+                        both = [*_list(item["parameters"]), *_list(operation.get("parameters"))]
                         operation = {**operation, "parameters": both}
                     found[(template, method)] = (path, operation)
         return found
@@ -857,10 +857,10 @@ class _Differ:
 
         def events(doc: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
             found = {}
-            for name, item in (doc.get("webhooks") or {}).items():
+            for name, item in _obj(doc.get("webhooks")).items():
                 item = self.resolve(doc, item)
                 for method in METHODS:
-                    if method in item:
+                    if isinstance(item.get(method), Mapping):
                         found[(name, method)] = item[method]
             return found
 
@@ -876,7 +876,7 @@ class _Differ:
             old = self.resolve(self.old_doc, before[key].get("requestBody"))
             new = self.resolve(self.new_doc, after[key].get("requestBody"))
             self.content(
-                f"{where} payload", old.get("content") or {}, new.get("content") or {}, "response"
+                f"{where} payload", _obj(old.get("content")), _obj(new.get("content")), "response"
             )
 
     def operation(
@@ -899,7 +899,7 @@ class _Differ:
         self.security(where, old, new)
         self.parameters(where, (old_path, old), (new_path, new))
         self.request_body(where, old.get("requestBody"), new.get("requestBody"))
-        self.responses(where, old.get("responses") or {}, new.get("responses") or {})
+        self.responses(where, _obj(old.get("responses")), _obj(new.get("responses")))
 
     # --- security --------------------------------------------------------------------
 
@@ -910,8 +910,12 @@ class _Differ:
         """
 
         def ways(doc: Mapping[str, Any], operation: Mapping[str, Any]) -> list[dict[str, set[str]]]:
-            requirements = operation.get("security", doc.get("security")) or [{}]
-            return [{k: set(v or ()) for k, v in r.items()} for r in requirements]
+            requirements = _list(operation.get("security", doc.get("security"))) or [{}]
+            return [
+                {str(k): _strings(v) for k, v in r.items()}
+                for r in requirements
+                if isinstance(r, Mapping)
+            ]
 
         def satisfies(offered: dict[str, set[str]], demanded: dict[str, set[str]]) -> bool:
             return all(k in offered and v <= offered[k] for k, v in demanded.items())
@@ -966,9 +970,9 @@ class _Differ:
             # Path parameters are matched by position: {id} renamed {pk} is the same wire.
             positions = {name: str(i) for i, name in enumerate(_PATH_PARAMETER.findall(path))}
             found = {}
-            for parameter in operation.get("parameters") or ():
+            for parameter in _list(operation.get("parameters")):
                 p = self.resolve(doc, parameter)
-                name, place = p.get("name", ""), p.get("in", "")
+                name, place = str(p.get("name", "")), str(p.get("in", ""))
                 found[(place, positions.get(name, name) if place == "path" else name)] = p
             return found
 
@@ -1018,7 +1022,7 @@ class _Differ:
             self.add("request-body-became-required", label, "became required")
         if old.get("required") and not new.get("required"):
             self.add("request-body-became-optional", label, "became optional")
-        self.content(label, old.get("content") or {}, new.get("content") or {}, "request")
+        self.content(label, _obj(old.get("content")), _obj(new.get("content")), "request")
 
     def responses(self, where: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         def success(status: Any) -> str:
@@ -1035,8 +1039,8 @@ class _Differ:
             after = self.resolve(self.new_doc, new[status])
             self.content(
                 f"{where} response {status}",
-                before.get("content") or {},
-                after.get("content") or {},
+                _obj(before.get("content")),
+                _obj(after.get("content")),
                 "response",
             )
             self.headers(f"{where} response {status}", before, after)
@@ -1045,8 +1049,8 @@ class _Differ:
         """Response headers, by case-insensitive name (a client reads RateLimit, ETag…)."""
 
         def index(doc: Mapping[str, Any], response: Mapping[str, Any]) -> dict[str, Any]:
-            found = (response.get("headers") or {}).items()
-            return {name.lower(): (name, self.resolve(doc, header)) for name, header in found}
+            found = _obj(response.get("headers")).items()
+            return {str(name).lower(): (name, self.resolve(doc, h)) for name, h in found}
 
         before, after = index(self.old_doc, old), index(self.new_doc, new)
         for key in sorted(before.keys() - after.keys()):
@@ -1078,8 +1082,8 @@ class _Differ:
         for media_type in sorted(old.keys() & new.keys()):
             self.schema(
                 label,
-                (old[media_type] or {}).get("schema"),
-                (new[media_type] or {}).get("schema"),
+                _obj(old[media_type]).get("schema"),
+                _obj(new[media_type]).get("schema"),
                 place=f"{direction}-body",
             )
 
@@ -1145,7 +1149,7 @@ class _Differ:
     def types(self, label: str, place: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
         """Report a type or format change; False when the schemas are unrelated."""
         before, after = _types(old), _types(new)
-        old_format, new_format = old.get("format"), new.get("format")
+        old_format, new_format = _format(old), _format(new)
         text = f"type {_type_label(old)} -> {_type_label(new)}"
         if before is not None and after is not None and before != after:
             wider, narrower = _accepts(after, before), _accepts(before, after)
@@ -1206,8 +1210,10 @@ class _Differ:
                 move = "set"
             elif after is None:
                 move = "unset"
-            else:
+            elif isinstance(before, int | float) and isinstance(after, int | float):
                 move = "increased" if after > before else "decreased"
+            else:
+                continue  # not numbers: not a bound this guard can order
             self.change(place, f"{stem}-{move}", label, f"{keyword} {before} -> {after}")
 
     def keywords(
@@ -1244,7 +1250,7 @@ class _Differ:
     def discriminator(
         self, label: str, place: str, old: Mapping[str, Any], new: Mapping[str, Any]
     ) -> None:
-        before, after = old.get("discriminator"), new.get("discriminator")
+        before, after = _obj(old.get("discriminator")), _obj(new.get("discriminator"))
         if not before and not after:
             return
         if not after:
@@ -1265,7 +1271,7 @@ class _Differ:
                 label,
                 f"discriminator {before.get('propertyName')!r} -> {after.get('propertyName')!r}",
             )
-        old_map, new_map = before.get("mapping") or {}, after.get("mapping") or {}
+        old_map, new_map = _obj(before.get("mapping")), _obj(after.get("mapping"))
         severity = _growth_severity(place, new)
         for value in sorted(old_map.keys() - new_map.keys()):
             self.change(place, "discriminator-mapping-deleted", label, f"mapping {value!r} removed")
@@ -1294,8 +1300,8 @@ class _Differ:
         direction = place.split("-")[0]
         # readOnly properties are not sent, writeOnly ones are not received.
         hidden = "readOnly" if direction == "request" else "writeOnly"
-        before, after = old.get("properties") or {}, new.get("properties") or {}
-        was_required, is_required = set(old.get("required") or ()), set(new.get("required") or ())
+        before, after = _obj(old.get("properties")), _obj(new.get("properties"))
+        was_required, is_required = _strings(old.get("required")), _strings(new.get("required"))
         prefix = f"{path}." if path else ""
 
         def visible(doc: Mapping[str, Any], schema: Any) -> bool:
@@ -1388,7 +1394,7 @@ class _Differ:
         seen: frozenset[tuple[int, int]],
     ) -> None:
         """Match the alternatives by $ref name, then discriminator mapping, then shape."""
-        before, after = list(old.get(keyword) or ()), list(new.get(keyword) or ())
+        before, after = _list(old.get(keyword)), _list(new.get(keyword))
         if not before and not after:
             return
         old_keys = [self.alternative_keys(self.old_doc, old, a) for a in before]
@@ -1425,7 +1431,7 @@ class _Differ:
         self, doc: Mapping[str, Any], parent: Mapping[str, Any], alternative: Any
     ) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         ref = alternative.get("$ref") if isinstance(alternative, Mapping) else None
-        mapping = (parent.get("discriminator") or {}).get("mapping") or {}
+        mapping = _obj(_obj(parent.get("discriminator")).get("mapping"))
         tags = frozenset(value for value, target in mapping.items() if ref and target == ref)
         names = frozenset({ref.rsplit("/", 1)[-1]}) if ref else frozenset()
         return names, tags, frozenset({_shape(self.flatten(doc, alternative))})
@@ -1453,6 +1459,27 @@ def _shape(schema: Mapping[str, Any]) -> str:
     return f"{_type_label(schema)}{{{names}}}" if names else _type_label(schema)
 
 
+def _strings(value: Any) -> set[str]:
+    """The strings of an array (``required``, scopes), whatever else it holds."""
+    return {item for item in _list(value) if isinstance(item, str)}
+
+
+def _format(schema: Mapping[str, Any]) -> str | None:
+    fmt = schema.get("format")
+    return fmt if isinstance(fmt, str) else None
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` where the document has an array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    """``value`` where the document has an object, else an empty one (a malformed part of
+    a document is compared as missing, not a traceback)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _types(schema: Mapping[str, Any]) -> frozenset[str] | None:
     kind = schema.get("type")
     if kind is None:
@@ -1461,7 +1488,9 @@ def _types(schema: Mapping[str, Any]) -> frozenset[str] | None:
         if "items" in schema:
             return frozenset({"array"})
         return None
-    kinds = {kind} if isinstance(kind, str) else set(kind)
+    if not isinstance(kind, str | list):
+        return None
+    kinds = {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)}
     kinds.discard("null")
     return frozenset(kinds)
 
@@ -1469,7 +1498,7 @@ def _types(schema: Mapping[str, Any]) -> frozenset[str] | None:
 def _type_label(schema: Mapping[str, Any]) -> str:
     kinds = _types(schema)
     kind = "|".join(sorted(kinds)) if kinds else "any"
-    fmt = schema.get("format")
+    fmt = _format(schema)
     return f"{kind}({fmt})" if fmt else kind
 
 
@@ -1484,7 +1513,7 @@ def _nullable(schema: Mapping[str, Any]) -> bool:
 
 
 def _enum(schema: Mapping[str, Any]) -> list[Any] | None:
-    if "enum" in schema:
+    if isinstance(schema.get("enum"), list):
         return [v for v in schema["enum"] if v is not None]
     if "const" in schema:
         return [schema["const"]]

@@ -66,6 +66,16 @@ def load(path: Path) -> Any:
     return document
 
 
+def compare(old: Any, new: Any, what: str) -> list[Change]:
+    """``diff_schemas``, with a document that is not OpenAPI's shape said as a CommandError."""
+    try:
+        return diff_schemas(old, new)
+    except (TypeError, AttributeError, KeyError) as exc:
+        raise CommandError(
+            f"Cannot compare {what}: a part is not what OpenAPI allows there ({exc})."
+        ) from None
+
+
 class Command(BaseCommand):
     help = "Export, check and diff the OpenAPI documents of each API version."
 
@@ -133,7 +143,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{path} is up to date.")
                 continue
             stale.append(path)
-            changes = diff_schemas(load_yaml(committed), load_yaml(current))
+            changes = compare(load_yaml(committed), load_yaml(current), str(path))
             self.stdout.write(f"{path} differs from the code:")
             self._print_changes(changes)
             self.stdout.writelines(
@@ -155,7 +165,7 @@ class Command(BaseCommand):
     def handle_diff(
         self, *, old: Path, new: Path, fail_on: str, output_format: str, **_: Any
     ) -> None:
-        changes = diff_schemas(load(old), load(new))
+        changes = compare(load(old), load(new), f"{old} and {new}")
         if output_format == "text":
             self._print_changes(changes)
         else:
