@@ -1113,6 +1113,27 @@ def test_webhooks_are_what_clients_receive():
     }
 
 
+def test_a_recursive_schema_is_compared_once():
+    node = {
+        "type": "object",
+        "properties": {"name": STRING, "children": {"type": "array", "items": _ref("Node")}},
+    }
+    old = placed("response-body", _ref("Node"))
+    new = copy.deepcopy(old)
+    old["components"]["schemas"]["Node"] = node
+    new["components"]["schemas"]["Node"] = {
+        **node,
+        "properties": {**node["properties"], "name": {**STRING, "maxLength": 5}},
+    }
+    assert {(c.rule, c.location) for c in diff_schemas(old, new)} == {
+        ("response-property-max-length-set", "POST /things/ response 200 property 'name'"),
+        (
+            "response-property-max-length-set",
+            "POST /things/ response 200 property 'children[].name'",
+        ),
+    }
+
+
 def test_path_level_parameters_count():
     old = document()
     new = document()
