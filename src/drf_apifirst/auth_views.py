@@ -34,7 +34,7 @@ class InvalidCredentials(Problem):
 
 
 class TooManyTokens(Problem):
-    status_code = 403  # type: ignore[assignment]
+    status_code = 403
     default_code = "too_many_tokens"
     default_detail = _("This user has the most tokens allowed; log out somewhere first.")
     title = _("Too many tokens.")
