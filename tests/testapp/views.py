@@ -90,7 +90,11 @@ def plain_boom(request):
 # --- Library viewsets ---
 from rest_framework.permissions import IsAdminUser  # noqa: E402
 
-from drf_apifirst.pagination import CursorPagination, PageNumberPagination  # noqa: E402
+from drf_apifirst.pagination import (  # noqa: E402
+    CursorPagination,
+    LimitOffsetPagination,
+    PageNumberPagination,
+)
 from drf_apifirst.viewsets import ApiModelViewSet, ReadOnlyApiModelViewSet  # noqa: E402
 from tests.testapp.models import Article  # noqa: E402
 from tests.testapp.serializers import (  # noqa: E402
@@ -141,6 +145,22 @@ class CursorArticleViewSet(ReadOnlyApiModelViewSet):
     serializer_class = ArticleListSerializer
     pagination_class = CursorPagination
     ordering_fields = ["id", "slug", "title"]
+
+
+class LimitOffsetArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ArticleListSerializer
+    pagination_class = LimitOffsetPagination
+
+
+class NoCountLimitOffsetPagination(LimitOffsetPagination):
+    count_mode = "none"
+
+
+class NoCountLimitOffsetArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ArticleListSerializer
+    pagination_class = NoCountLimitOffsetPagination
 
 
 class TitleCursorPagination(CursorPagination):
