@@ -15,6 +15,7 @@ router.register("limit-articles", views.LimitOffsetArticleViewSet, basename="lim
 router.register(
     "no-count-limit-articles", views.NoCountLimitOffsetArticleViewSet, basename="no-count-limit"
 )
+router.register("uploads", views.UploadViewSet, basename="upload")
 router.register("bad-cursor-articles", views.BadCursorArticleViewSet, basename="bad-cursor")
 router.register("owned-tasks", views.OwnedTaskViewSet, basename="owned-task")
 router.register("conditional-tasks", views.ConditionalTaskViewSet, basename="conditional")

@@ -148,6 +148,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     count_mode = "exact"
     # With count_mode="estimate", results estimated below this many rows are counted.
     estimate_threshold = 100_000
+    # Set by paginate_queryset.
+    has_next = False
     invalid_page_number_message = _("Must be a whole number from 1 up.")
 
     def get_page_size(self, request: Request) -> int:
@@ -216,7 +218,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     maximum), ``offset`` one from 0; an offset past the end is an empty page, as in DRF."""
 
     # None: REST_FRAMEWORK["PAGE_SIZE"], read at each request.
-    default_limit: int | None = None  # type: ignore[assignment]
+    default_limit: int | None = None
     # None: DRF_APIFIRST["MAX_PAGE_SIZE"], read at each request.
     max_limit: int | None = None
     # The largest offset a client may ask for (databases' OFFSET is a bounded integer).
@@ -224,6 +226,10 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     # As PageNumberPagination's: "exact", "none" or "estimate".
     count_mode = "exact"
     estimate_threshold = 100_000
+    # Set by paginate_queryset.
+    has_next = False
+    limit: int = 0
+    offset: int = 0
     invalid_limit_message = _("Must be a whole number from 1 up.")
     invalid_offset_message = _("Must be a whole number from 0 to {maximum}.")
 
@@ -250,7 +256,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
         queryset, rows = _read_page(self, queryset, offset=self.offset, size=self.limit)
-        self.count = _count(  # type: ignore[assignment]
+        self.count = _count(
             self, queryset, offset=self.offset, rows=len(rows), has_next=self.has_next
         )
         return rows

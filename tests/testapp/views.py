@@ -429,3 +429,27 @@ class FilteredOwnedTaskViewSet(ReadOnlyApiModelViewSet):
     tenant_field = "owner"
     filterset_fields = ["owner", "labels"]
     filter_tenant_lookups = {"labels": "task__owner"}
+
+
+# --- Uploads (#17): JSON first, multipart for the view that takes files ---
+from rest_framework import serializers as drf_serializers  # noqa: E402
+
+from drf_apifirst.parsers import UPLOAD_PARSER_CLASSES  # noqa: E402
+from drf_apifirst.viewsets import ApiGenericViewSet  # noqa: E402
+
+
+class UploadSerializer(drf_serializers.Serializer):
+    name = drf_serializers.CharField(max_length=50)
+    file = drf_serializers.FileField()
+
+
+class UploadViewSet(ApiGenericViewSet):
+    serializer_class = UploadSerializer
+    parser_classes = UPLOAD_PARSER_CLASSES
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        body = {"name": serializer.validated_data["name"], "size": upload.size}
+        return Response({**body, "file_name": upload.name}, status=201)
