@@ -15,6 +15,11 @@ router.register("limit-articles", views.LimitOffsetArticleViewSet, basename="lim
 router.register(
     "no-count-limit-articles", views.NoCountLimitOffsetArticleViewSet, basename="no-count-limit"
 )
+router.register(
+    "hyperlinked-articles", views.HyperlinkedArticleViewSet, basename="hyperlinked-article"
+)
+router.register("authors", views.AuthorViewSet, basename="author")
+router.register("tags", views.TagViewSet, basename="tag")
 router.register("uploads", views.UploadViewSet, basename="upload")
 router.register("bad-cursor-articles", views.BadCursorArticleViewSet, basename="bad-cursor")
 router.register("owned-tasks", views.OwnedTaskViewSet, basename="owned-task")

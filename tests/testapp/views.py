@@ -453,3 +453,37 @@ class UploadViewSet(ApiGenericViewSet):
         upload = serializer.validated_data["file"]
         body = {"name": serializer.validated_data["name"], "size": upload.size}
         return Response({**body, "file_name": upload.name}, status=201)
+
+
+# --- Hyperlinked serializers (#17) ---
+from drf_apifirst.serializers import HyperlinkedApiModelSerializer  # noqa: E402
+from tests.testapp.serializers import AuthorSerializer, TagSerializer  # noqa: E402
+
+
+class HyperlinkedArticleSerializer(HyperlinkedApiModelSerializer):
+    class Meta:
+        model = Article
+        fields = ["url", "id", "title", "author", "tags", "published", "created"]
+        extra_kwargs = {"url": {"view_name": "hyperlinked-article-detail"}}
+
+
+class DrfHyperlinkedArticleSerializer(drf_serializers.HyperlinkedModelSerializer):
+    """The same fields with DRF's own class: the wire format to match."""
+
+    class Meta(HyperlinkedArticleSerializer.Meta):
+        pass
+
+
+class HyperlinkedArticleViewSet(ApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = HyperlinkedArticleSerializer
+
+
+class AuthorViewSet(ReadOnlyApiModelViewSet):
+    queryset = Author.objects.all()
+    serializer_class = AuthorSerializer
+
+
+class TagViewSet(ReadOnlyApiModelViewSet):
+    queryset = Tag.objects.all()
+    serializer_class = TagSerializer
