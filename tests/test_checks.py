@@ -537,3 +537,36 @@ def test_w011_cost_is_what_one_rate_limit_costs(django_assert_num_queries):
         with django_assert_num_queries(checks.DATABASE_CACHE_QUERIES_PER_LIMIT):
             cache.add("drf_apifirst:rl:user:u1:0", 0, timeout=61)
             cache.incr("drf_apifirst:rl:user:u1:0")
+
+
+@override_settings(
+    REST_FRAMEWORK=wired(
+        DEFAULT_FILTER_BACKENDS=[
+            "django_filters.rest_framework.DjangoFilterBackend",
+            "rest_framework.filters.OrderingFilter",
+            "drf_apifirst.filters.SearchFilter",
+        ]
+    )
+)
+def test_w012_kept_filter_backends_switch_strict_filtering_off():
+    def warning(backend, replacement):
+        return Warning(
+            f"REST_FRAMEWORK['DEFAULT_FILTER_BACKENDS'] has {backend!r}: an unknown ordering "
+            "field or an invalid filter value is ignored (every row answered) instead of a "
+            "400 problem.",
+            hint=f"Use {replacement} (the same options), or leave DEFAULT_FILTER_BACKENDS to "
+            "rest_framework_settings().",
+            id="drf_apifirst.W012",
+        )
+
+    assert checks.check_filter_backends() == [
+        warning(
+            "django_filters.rest_framework.DjangoFilterBackend",
+            "drf_apifirst.filters.DjangoFilterBackend",
+        ),
+        warning("rest_framework.filters.OrderingFilter", "drf_apifirst.filters.OrderingFilter"),
+    ]
+
+
+def test_w012_quiet_with_the_library_backends():
+    assert checks.check_filter_backends() == []

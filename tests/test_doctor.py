@@ -219,3 +219,15 @@ def test_contract_changes_are_listed(tmp_path):
     [change] = [f for f in diagnose(contract_dir=tmp_path) if f.topic == "schema"]
     assert (change.level, change.subject) == (CHANGE, "schema v2")
     assert change.message.startswith("breaking: GET /api/gone/")
+
+
+@override_settings(ROOT_URLCONF=AFTER_URLS, REST_FRAMEWORK=PLAIN_DRF)
+def test_a_different_default_page_size_is_named():
+    [finding] = [f for f in diagnose() if f.topic == "page size"]
+    assert finding == Finding(
+        CHANGE,
+        "page size",
+        "settings",
+        "PAGE_SIZE changes from 10 to 50: a list asked for without a size gets that many items",
+        "rest_framework_settings(PAGE_SIZE=10)",
+    )

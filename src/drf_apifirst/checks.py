@@ -19,6 +19,7 @@ __all__ = [
     "check_app_installed",
     "check_database_cache_cost",
     "check_exception_handler",
+    "check_filter_backends",
     "check_list_attributes",
     "check_middleware",
     "check_rest_framework_versions",
@@ -716,3 +717,38 @@ def check_shadowed_urls(
             )
         )
     return warnings
+
+
+# DRF's and django-filter's backends whose drf_apifirst.filters subclasses answer a bad
+# value with a 400 problem instead of ignoring it.
+_LENIENT_FILTER_BACKENDS = {
+    "rest_framework.filters.OrderingFilter": "drf_apifirst.filters.OrderingFilter",
+    "rest_framework.filters.SearchFilter": "drf_apifirst.filters.SearchFilter",
+    "django_filters.rest_framework.DjangoFilterBackend": "drf_apifirst.filters.DjangoFilterBackend",
+    "django_filters.rest_framework.backends.DjangoFilterBackend": (
+        "drf_apifirst.filters.DjangoFilterBackend"
+    ),
+}
+
+
+@register(TAG)
+def check_filter_backends(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W012: a project kept its own DEFAULT_FILTER_BACKENDS (DRF's or django-filter's
+    classes), which silently switches strict filtering and ordering off."""
+    if not _app_installed() or not _uses_library():
+        return []
+    backends = [_dotted(b) for b in _rest_framework().get("DEFAULT_FILTER_BACKENDS") or ()]
+    return [
+        Warning(
+            f"REST_FRAMEWORK['DEFAULT_FILTER_BACKENDS'] has {backend!r}: an unknown ordering "
+            "field or an invalid filter value is ignored (every row answered) instead of a "
+            "400 problem.",
+            hint=f"Use {_LENIENT_FILTER_BACKENDS[backend]} (the same options), or leave "
+            "DEFAULT_FILTER_BACKENDS to rest_framework_settings().",
+            id="drf_apifirst.W012",
+        )
+        for backend in backends
+        if backend in _LENIENT_FILTER_BACKENDS
+    ]

@@ -141,6 +141,12 @@ class _Settings:
         }
         self.before = drf if migrated else current
         self.after = current if migrated else library
+        old_page_size = {**DEFAULTS, **(before or {})}["PAGE_SIZE"]
+        self.page_sizes = (
+            (old_page_size, api_settings.PAGE_SIZE)
+            if migrated
+            else (api_settings.PAGE_SIZE, drf_apifirst.rest_framework_settings()["PAGE_SIZE"])
+        )
         raw_rates = drf_apifirst.rest_framework_settings()["DEFAULT_THROTTLE_RATES"]
         self.after_rates = api_settings.DEFAULT_THROTTLE_RATES if migrated else raw_rates
 
@@ -363,17 +369,27 @@ def _view_findings(view_class: type, paths: Sequence[str], known: _Settings) -> 
     ]
 
 
-def _settings_findings(known: _Settings, migrated: bool) -> list[Finding]:
-    findings = []
-    if not migrated:
+def _settings_findings(known: _Settings) -> list[Finding]:
+    findings = [
+        Finding(
+            CHANGE,
+            "errors",
+            "settings",
+            "every error becomes an RFC 9457 problem (application/problem+json, "
+            '`code`, `errors[].pointer`) instead of {"detail": ...} / {field: [...]}',
+            "docs/migrating.md#what-your-clients-see-change",
+        )
+    ]
+    old_size, new_size = known.page_sizes
+    if old_size != new_size:
         findings.append(
             Finding(
                 CHANGE,
-                "errors",
+                "page size",
                 "settings",
-                "every error becomes an RFC 9457 problem (application/problem+json, "
-                '`code`, `errors[].pointer`) instead of {"detail": ...} / {field: [...]}',
-                "docs/migrating.md#what-your-clients-see-change",
+                f"PAGE_SIZE changes from {old_size} to {new_size}: a list asked for without "
+                "a size gets that many items",
+                f"rest_framework_settings(PAGE_SIZE={old_size})",
             )
         )
     lost = [
@@ -522,7 +538,7 @@ def diagnose(*, contract_dir: Any = None, before: Mapping[str, Any] | None = Non
     migrated = is_migrated()
     known = _Settings(migrated, before)
     views = routed_views()
-    findings = _settings_findings(known, migrated) + _token_keywords(known)
+    findings = _settings_findings(known) + _token_keywords(known)
     for view_class, paths in views.items():
         findings += _view_findings(view_class, paths, known)
     findings += _check_findings(list(views))

@@ -167,5 +167,9 @@ class JSONParser(parsers.JSONParser):
 
 # For a view that takes files (a FileField or ImageField on its serializer): JSON stays
 # first, so the OpenAPI document and clients keep JSON as the default; multipart/form-data
-# is accepted too. ``parser_classes = UPLOAD_PARSER_CLASSES``.
-UPLOAD_PARSER_CLASSES: list[type[parsers.BaseParser]] = [JSONParser, parsers.MultiPartParser]
+# is accepted too. ``parser_classes = UPLOAD_PARSER_CLASSES`` (a tuple: shared, not to be
+# appended to; write ``[*UPLOAD_PARSER_CLASSES, MyParser]`` for more).
+UPLOAD_PARSER_CLASSES: tuple[type[parsers.BaseParser], ...] = (
+    JSONParser,
+    parsers.MultiPartParser,
+)
