@@ -353,3 +353,251 @@ def test_sidecar_settings_without_the_sidecar_app_are_a_warning(settings):
     settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "drf_spectacular_sidecar"]
     assert [m.id for m in checks.check_docs_assets()] == ["drf_apifirst.W014"]
     assert "no assets" in checks.check_docs_assets()[0].msg
+
+
+# --- #17: what an existing DRF project gets wrong when it moves over ---
+
+from django.urls import include, path  # noqa: E402
+from rest_framework import generics, serializers  # noqa: E402
+from rest_framework.parsers import JSONParser  # noqa: E402
+from rest_framework.schemas.openapi import AutoSchema as DrfAutoSchema  # noqa: E402
+
+from tests.testapp.models import Article  # noqa: E402
+from tests.testapp.views import UploadSerializer, UploadViewSet  # noqa: E402
+
+
+class StringMetaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Article
+        fields = "__all__"
+        read_only_fields = "slug"
+
+
+class StringListView(generics.ListAPIView):
+    queryset = Article.objects.all()
+    serializer_class = StringMetaSerializer
+    ordering_fields = "time"
+    search_fields = "title"
+    permission_classes_by_action = {"list": "IsAdminUser"}
+
+
+class AllFieldsView(generics.ListAPIView):
+    queryset = Article.objects.all()
+    serializer_class = StringMetaSerializer.__base__  # no Meta of its own: nothing to read
+    ordering_fields = "__all__"
+    search_fields = ["title"]
+
+
+def test_the_test_urlconf_passes_the_view_checks():
+    assert checks.check_list_attributes() == []
+    assert checks.check_view_schemas() == []
+    assert checks.check_upload_parsers() == []
+    assert checks.check_shadowed_urls() == []
+
+
+def test_e013_a_string_where_a_list_is_read():
+    prefix = "tests.test_checks"
+    assert checks.check_list_attributes(view_classes=[StringListView, AllFieldsView]) == [
+        Error(
+            f"{prefix}.StringListView.ordering_fields is the string 'time', not a list: "
+            "it would be read letter by letter (t, i, m, e).",
+            hint="Write a list: ['time'].",
+            obj=StringListView,
+            id="drf_apifirst.E013",
+        ),
+        Error(
+            f"{prefix}.StringListView.search_fields is the string 'title', not a list: "
+            "it would be read letter by letter (t, i, t, l, e).",
+            hint="Write a list: ['title'].",
+            obj=StringListView,
+            id="drf_apifirst.E013",
+        ),
+        Error(
+            f"{prefix}.StringListView.permission_classes_by_action['list'] is the string "
+            "'IsAdminUser', not a list: it would be read letter by letter "
+            "(I, s, A, d, m, i, ...).",
+            hint="Write a list: ['IsAdminUser'].",
+            obj=StringListView,
+            id="drf_apifirst.E013",
+        ),
+        Error(
+            f"{prefix}.StringMetaSerializer.Meta.read_only_fields is the string 'slug', not "
+            "a list: it would be read letter by letter (s, l, u, g).",
+            hint="Write a list: ['slug'].",
+            obj=StringMetaSerializer,
+            id="drf_apifirst.E013",
+        ),
+    ]
+
+
+class DrfSchemaView(generics.ListAPIView):
+    queryset = Article.objects.all()
+    serializer_class = StringMetaSerializer
+    schema = DrfAutoSchema(tags=["articles"])
+
+
+class InheritsDrfSchemaView(DrfSchemaView):
+    pass
+
+
+class SpectacularSchemaView(DrfSchemaView):
+    schema = AutoSchema()
+
+
+class UndocumentedView(DrfSchemaView):
+    schema = None
+
+
+def test_e014_drf_own_schema_class_on_a_view():
+    hint = (
+        "Remove it (the default schema class documents the view), use "
+        "drf_apifirst.openapi.AutoSchema or a subclass, and move tags or an operation id to "
+        "drf_spectacular.utils.extend_schema / extend_schema_view; schema = None leaves the "
+        "view out of the document."
+    )
+    views = [DrfSchemaView, InheritsDrfSchemaView, SpectacularSchemaView, UndocumentedView]
+    assert checks.check_view_schemas(view_classes=views) == [
+        Error(
+            f"tests.test_checks.{view.__name__} sets schema = "
+            "rest_framework.schemas.openapi.AutoSchema(...), which is not drf-spectacular's: "
+            "building the OpenAPI document fails with an AssertionError.",
+            hint=hint,
+            obj=view,
+            id="drf_apifirst.E014",
+        )
+        for view in (DrfSchemaView, InheritsDrfSchemaView)
+    ]
+
+
+def test_e014_is_what_spectacular_would_fail_on():
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator(patterns=[path("api/x/", DrfSchemaView.as_view())])
+    with pytest.raises(AssertionError, match="Incompatible AutoSchema"):
+        generator.get_schema(request=None, public=True)
+
+
+class JsonOnlyUploadView(generics.CreateAPIView):
+    serializer_class = UploadSerializer
+    parser_classes = [JSONParser]
+
+
+def test_w009_a_view_that_takes_files_without_a_multipart_parser():
+    views = [JsonOnlyUploadView, UploadViewSet]
+    assert checks.check_upload_parsers(view_classes=views) == [
+        Warning(
+            "tests.test_checks.JsonOnlyUploadView takes files "
+            "(tests.testapp.views.UploadSerializer: file) but none of its parser_classes "
+            "reads multipart/form-data: uploads are answered 415.",
+            hint="parser_classes = drf_apifirst.parsers.UPLOAD_PARSER_CLASSES (JSON, then "
+            "multipart) on this view; the OpenAPI document then offers multipart/form-data "
+            "for its writes.",
+            obj=JsonOnlyUploadView,
+            id="drf_apifirst.W009",
+        )
+    ]
+
+
+# A host URLconf that mounts DRF's browsable-API login where the library's login is.
+urlpatterns = [
+    path("api/auth/", include("rest_framework.urls")),
+    path("api/", include("drf_apifirst.urls")),
+]
+
+
+@override_settings(ROOT_URLCONF="tests.test_checks")
+def test_w010_rest_framework_urls_shadow_the_library_login():
+    hint = (
+        "Include drf_apifirst.urls before it, or mount rest_framework.urls (the browsable "
+        "API's login) under another prefix, e.g. path('api-auth/', "
+        "include('rest_framework.urls'))."
+    )
+    assert checks.check_shadowed_urls() == [
+        Warning(
+            "/api/auth/login/ is answered by django.contrib.auth.views.LoginView (URL name "
+            "'rest_framework:login'), not by drf_apifirst's LoginView: an earlier pattern "
+            "shadows it.",
+            hint=hint,
+            id="drf_apifirst.W010",
+        ),
+        Warning(
+            "/api/auth/logout/ is answered by django.contrib.auth.views.LogoutView (URL name "
+            "'rest_framework:logout'), not by drf_apifirst's LogoutView: an earlier pattern "
+            "shadows it.",
+            hint=hint,
+            id="drf_apifirst.W010",
+        ),
+    ]
+
+
+DATABASE_CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "apifirst_cache",
+    }
+}
+
+
+@override_settings(CACHES=DATABASE_CACHES)
+def test_w011_rate_limits_on_the_database_cache_say_their_cost():
+    assert checks.check_database_cache_cost() == [
+        Warning(
+            "CACHES['default'] is 'django.core.cache.backends.db.DatabaseCache': each rate "
+            "limit that applies to a request costs 11 database queries (cache.add and "
+            "cache.incr), and the counters are not atomic across workers.",
+            hint="Use Redis or Memcached for CACHES['default'] (docs/deploying.md), or keep "
+            "DEFAULT_THROTTLE_CLASSES=[] in rest_framework_settings() if the API has no rate "
+            "limits.",
+            id="drf_apifirst.W011",
+        )
+    ]
+    # Not only under --deploy: a plain `check` says it.
+    assert "drf_apifirst.W011" in {m.id for m in checks.check_database_cache_cost()}
+    with override_settings(REST_FRAMEWORK=wired(DEFAULT_THROTTLE_CLASSES=[])):
+        assert checks.check_database_cache_cost() == []
+
+
+# Outside a test transaction: a refused add is one ROLLBACK, as in production.
+@pytest.mark.django_db(transaction=True)
+@override_settings(CACHES=DATABASE_CACHES)
+def test_w011_cost_is_what_one_rate_limit_costs(django_assert_num_queries):
+    from django.core.cache import cache
+
+    call_command("createcachetable", verbosity=0)
+    for _attempt in range(2):  # the first counter of a window and a later one
+        with django_assert_num_queries(checks.DATABASE_CACHE_QUERIES_PER_LIMIT):
+            cache.add("drf_apifirst:rl:user:u1:0", 0, timeout=61)
+            cache.incr("drf_apifirst:rl:user:u1:0")
+
+
+@override_settings(
+    REST_FRAMEWORK=wired(
+        DEFAULT_FILTER_BACKENDS=[
+            "django_filters.rest_framework.DjangoFilterBackend",
+            "rest_framework.filters.OrderingFilter",
+            "drf_apifirst.filters.SearchFilter",
+        ]
+    )
+)
+def test_w012_kept_filter_backends_switch_strict_filtering_off():
+    def warning(backend, replacement):
+        return Warning(
+            f"REST_FRAMEWORK['DEFAULT_FILTER_BACKENDS'] has {backend!r}: an unknown ordering "
+            "field or an invalid filter value is ignored (every row answered) instead of a "
+            "400 problem.",
+            hint=f"Use {replacement} (the same options), or leave DEFAULT_FILTER_BACKENDS to "
+            "rest_framework_settings().",
+            id="drf_apifirst.W012",
+        )
+
+    assert checks.check_filter_backends() == [
+        warning(
+            "django_filters.rest_framework.DjangoFilterBackend",
+            "drf_apifirst.filters.DjangoFilterBackend",
+        ),
+        warning("rest_framework.filters.OrderingFilter", "drf_apifirst.filters.OrderingFilter"),
+    ]
+
+
+def test_w012_quiet_with_the_library_backends():
+    assert checks.check_filter_backends() == []

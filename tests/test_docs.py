@@ -154,3 +154,20 @@ def test_every_attribute_a_sample_sets_on_a_library_class_is_one_it_reads(source
                     assert any(hasattr(base, target.id) for base in library), (
                         f"{node.name}.{target.id}: no library class reads it"
                     )
+
+
+def test_every_rest_framework_setting_is_in_the_settings_table():
+    """docs/settings.md lists every key rest_framework_settings() sets (#17)."""
+    import drf_apifirst
+
+    page = (DOCS / "settings.md").read_text()
+    table = page.split("## `REST_FRAMEWORK` and `SPECTACULAR_SETTINGS`", 1)[1]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", table, re.M))
+    assert documented == set(drf_apifirst.rest_framework_settings())
+    for key, value in drf_apifirst.rest_framework_settings().items():
+        row = re.search(rf"^\| `{key}` \|(.*)$", table, re.M).group(1)
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, dict):
+            values = [f"{policy}`: `{rate}" for policy, rate in value.items()]
+        for item in values:
+            assert str(item).strip('"') in row or f"`{item}`" in row, (key, item)

@@ -261,3 +261,37 @@ def test_the_schema_view_generates_one_document_at_a_time(monkeypatch):
         thread.join()
     assert statuses == [200] * 4
     assert most[0] == 1
+
+
+def test_the_migration_guide_token_advice_gives_two_distinct_schemes():
+    """docs/migrating.md: DRF's authtoken tokens beside knox's, both in the document (#17)."""
+    import importlib.util
+    from pathlib import Path
+
+    from django.urls import path
+    from rest_framework import authentication
+    from rest_framework.views import APIView
+
+    from drf_apifirst.authentication import TokenAuthentication
+
+    sample = Path(__file__).parent.parent / "docs/samples/migrating/legacy_tokens.py"
+    spec = importlib.util.spec_from_file_location("legacy_tokens", sample)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+    class BothTokensView(APIView):
+        authentication_classes = [TokenAuthentication, authentication.TokenAuthentication]
+
+        def get(self, request):
+            """Both kinds of tokens."""
+
+    document = SchemaGenerator(patterns=[path("api/both/", BothTokensView.as_view())]).get_schema(
+        request=None, public=True
+    )
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["legacyTokenAuth"]["description"].startswith("A token issued before")
+    security = document["paths"]["/api/both/"]["get"]["security"]
+    names = {name for requirement in security for name in requirement}
+    # Two schemes (whatever the library names its own), each described in the document.
+    assert len(names) == 2
+    assert "legacyTokenAuth" in names
+    assert names <= set(schemes)

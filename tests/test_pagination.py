@@ -159,3 +159,134 @@ def test_cursor_refuses_a_client_ordering_that_is_not_unique(api_client, article
 def test_cursor_refuses_a_declared_ordering_that_is_not_unique(api_client, articles):
     with pytest.raises(ImproperlyConfigured, match="Order by 'pk', by a field with unique=True"):
         api_client.get("/api/bad-cursor-articles/")
+
+
+# --- Limit/offset: DRF's parameters, with bounds, count modes and Link headers ---
+
+
+def test_limit_offset_shape_and_link_header(api_client, articles):
+    response = api_client.get("/api/limit-articles/", {"limit": 5, "offset": 5})
+    assert response.status_code == 200
+    body = response.json()
+    assert list(body) == ["count", "next", "previous", "results"]
+    assert body["count"] == 12
+    assert body["next"] == "http://testserver/api/limit-articles/?limit=5&offset=10"
+    assert body["previous"] == "http://testserver/api/limit-articles/?limit=5"
+    assert [r["id"] for r in body["results"]] == [a.pk for a in articles[5:10]]
+    assert links(response) == {"next": body["next"], "prev": body["previous"]}
+
+
+def test_limit_offset_first_middle_and_last_pages(api_client, articles):
+    first = api_client.get("/api/limit-articles/", {"limit": 5})
+    assert first.json()["previous"] is None
+    assert first.json()["next"] == "http://testserver/api/limit-articles/?limit=5&offset=5"
+    assert set(links(first)) == {"next"}
+    # An offset that is not a multiple of the limit: previous goes back one limit.
+    middle = api_client.get("/api/limit-articles/", {"limit": 5, "offset": 7}).json()
+    assert middle["previous"] == "http://testserver/api/limit-articles/?limit=5&offset=2"
+    last = api_client.get("/api/limit-articles/", {"limit": 5, "offset": 10})
+    assert last.json()["next"] is None
+    assert last.json()["count"] == 12
+    assert set(links(last)) == {"prev"}
+    single = api_client.get("/api/limit-articles/")
+    assert len(single.json()["results"]) == 12
+    assert not single.has_header("Link")
+
+
+def test_limit_offset_default_limit_and_maximum_are_read_per_request(
+    api_client, articles, settings
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 4}
+    body = api_client.get("/api/limit-articles/").json()
+    assert len(body["results"]) == 4
+    assert body["next"] == "http://testserver/api/limit-articles/?limit=4&offset=4"
+    settings.DRF_APIFIRST = {"MAX_PAGE_SIZE": 3}
+    body = api_client.get("/api/limit-articles/", {"limit": 1000}).json()
+    assert len(body["results"]) == 3
+    assert body["next"] == "http://testserver/api/limit-articles/?limit=3&offset=3"
+
+
+def test_limit_offset_past_the_end_is_an_empty_page_as_in_drf(api_client, articles):
+    response = api_client.get("/api/limit-articles/", {"limit": 5, "offset": 50})
+    assert response.status_code == 200
+    assert response.json() == {
+        "count": 12,
+        "next": None,
+        "previous": "http://testserver/api/limit-articles/?limit=5&offset=45",
+        "results": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter", "detail"),
+    [
+        ({"limit": "ten"}, "limit", "Must be a whole number from 1 up."),
+        ({"limit": "0"}, "limit", "Must be a whole number from 1 up."),
+        ({"limit": "-3"}, "limit", "Must be a whole number from 1 up."),
+        ({"offset": "x"}, "offset", "Must be a whole number from 0 to 2147483647."),
+        ({"offset": "-1"}, "offset", "Must be a whole number from 0 to 2147483647."),
+        ({"offset": str(2**31)}, "offset", "Must be a whole number from 0 to 2147483647."),
+        ({"offset": "1e3"}, "offset", "Must be a whole number from 0 to 2147483647."),
+    ],
+)
+def test_malformed_limit_and_offset_are_400_problems(
+    api_client, articles, params, parameter, detail
+):
+    response = api_client.get("/api/limit-articles/", params)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"] == [
+        {"code": "invalid", "detail": detail, "parameter": parameter}
+    ]
+
+
+def test_limit_offset_queries(api_client, articles, django_assert_num_queries):
+    # A page that is not the last: the rows and a COUNT.
+    with django_assert_num_queries(2):
+        api_client.get("/api/limit-articles/", {"limit": 5})
+    # The last page knows its count without a query.
+    with django_assert_num_queries(1):
+        api_client.get("/api/limit-articles/", {"limit": 5, "offset": 10})
+
+
+def test_limit_offset_count_can_be_left_out(api_client, articles, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = api_client.get("/api/no-count-limit-articles/", {"limit": 5})
+    body = response.json()
+    assert list(body) == ["next", "previous", "results"]
+    assert body["next"] == "http://testserver/api/no-count-limit-articles/?limit=5&offset=5"
+    last = api_client.get("/api/no-count-limit-articles/", {"limit": 5, "offset": 10}).json()
+    assert last["next"] is None
+    assert len(last["results"]) == 2
+
+
+def test_limit_offset_refuses_an_unknown_count_mode(rf):
+    from rest_framework.request import Request
+
+    from drf_apifirst.pagination import LimitOffsetPagination
+    from tests.testapp.models import Article
+
+    paginator = LimitOffsetPagination()
+    paginator.count_mode = "approximate"
+    with pytest.raises(ImproperlyConfigured, match="count_mode is 'approximate'"):
+        paginator.paginate_queryset(Article.objects.all(), Request(rf.get("/")))
+
+
+def test_limit_offset_is_documented():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/limit-articles/"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert params["limit"]["schema"] == {"type": "integer", "minimum": 1}
+    assert params["limit"]["description"].endswith("Larger values are capped to the maximum.")
+    assert params["offset"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+    response = operation["responses"]["200"]
+    assert "Link" in response["headers"]
+    components = schema["components"]["schemas"]
+    ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert components[ref]["required"] == ["count", "next", "previous", "results"]
+    no_count = schema["paths"]["/api/no-count-limit-articles/"]["get"]["responses"]["200"]
+    ref = no_count["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert components[ref]["required"] == ["next", "previous", "results"]
+    assert "count" not in components[ref]["properties"]

@@ -207,3 +207,77 @@ def test_rest_framework_settings_parse_json_with_the_strict_parser():
     parsers = drf_apifirst.rest_framework_settings()["DEFAULT_PARSER_CLASSES"]
     assert "drf_apifirst.parsers.JSONParser" in parsers
     assert "rest_framework.parsers.JSONParser" not in parsers
+
+
+# --- Uploads (#17): JSON-only by default, multipart where a view takes files ---
+
+
+def upload(name="report.csv", content=b"a,b\n1,2\n"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_a_view_with_upload_parsers_takes_multipart(api_client, db):
+    response = api_client.post(
+        "/api/uploads/", {"name": "q3", "file": upload()}, format="multipart"
+    )
+    assert response.status_code == 201
+    assert response.json() == {"name": "q3", "size": 8, "file_name": "report.csv"}
+
+
+def test_the_upload_view_still_takes_json_first(api_client, db):
+    response = api_client.post("/api/uploads/", {"name": "q3", "file": "a,b"}, format="json")
+    body = assert_problem(response, status=400, code="validation_error")
+    assert body["errors"] == [
+        {
+            "code": "invalid",
+            "detail": "The submitted data was not a file. Check the encoding type on the form.",
+            "pointer": "#/file",
+        }
+    ]
+
+
+def test_multipart_to_a_json_only_view_is_a_415_problem(api_client, db):
+    response = api_client.post(
+        "/api/articles/", {"title": "t", "file": upload()}, format="multipart"
+    )
+    body = assert_problem(response, status=415, code="unsupported_media_type")
+    assert body["detail"].startswith('Unsupported media type "multipart/form-data')
+
+
+def test_an_idempotent_upload_is_replayed(api_client, db):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    body = encode_multipart(BOUNDARY, {"name": "q3", "file": upload()})
+    first = api_client.generic(
+        "POST", "/api/uploads/", body, MULTIPART_CONTENT, HTTP_IDEMPOTENCY_KEY="upload-1"
+    )
+    assert first.status_code == 201
+    again = api_client.generic(
+        "POST", "/api/uploads/", body, MULTIPART_CONTENT, HTTP_IDEMPOTENCY_KEY="upload-1"
+    )
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+    other = encode_multipart(BOUNDARY, {"name": "q4", "file": upload()})
+    conflict = api_client.generic(
+        "POST", "/api/uploads/", other, MULTIPART_CONTENT, HTTP_IDEMPOTENCY_KEY="upload-1"
+    )
+    assert_problem(conflict, status=422)
+
+
+def test_upload_views_document_multipart_after_json():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    content = schema["paths"]["/api/uploads/"]["post"]["requestBody"]["content"]
+    assert list(content) == ["application/json", "multipart/form-data"]
+    assert content["multipart/form-data"]["schema"] == {
+        "$ref": "#/components/schemas/UploadRequest"
+    }
+    upload_request = schema["components"]["schemas"]["UploadRequest"]
+    assert upload_request["properties"]["file"] == {"type": "string", "format": "binary"}
+    # A view without files keeps one media type.
+    articles = schema["paths"]["/api/articles/"]["post"]["requestBody"]["content"]
+    assert list(articles) == ["application/json"]

@@ -11,6 +11,16 @@ router.register("nested-articles", views.NestedArticleViewSet, basename="nested"
 router.register("flat-articles", views.FlatArticleViewSet, basename="flat")
 router.register("no-count-articles", views.NoCountArticleViewSet, basename="no-count")
 router.register("cursor-articles", views.CursorArticleViewSet, basename="cursor")
+router.register("limit-articles", views.LimitOffsetArticleViewSet, basename="limit")
+router.register(
+    "no-count-limit-articles", views.NoCountLimitOffsetArticleViewSet, basename="no-count-limit"
+)
+router.register(
+    "hyperlinked-articles", views.HyperlinkedArticleViewSet, basename="hyperlinked-article"
+)
+router.register("authors", views.AuthorViewSet, basename="author")
+router.register("tags", views.TagViewSet, basename="tag")
+router.register("uploads", views.UploadViewSet, basename="upload")
 router.register("bad-cursor-articles", views.BadCursorArticleViewSet, basename="bad-cursor")
 router.register("owned-tasks", views.OwnedTaskViewSet, basename="owned-task")
 router.register("conditional-tasks", views.ConditionalTaskViewSet, basename="conditional")

@@ -17,17 +17,23 @@ from drf_apifirst.settings import SETTINGS_NAME
 
 __all__ = [
     "check_app_installed",
+    "check_database_cache_cost",
     "check_docs_assets",
     "check_exception_handler",
+    "check_filter_backends",
+    "check_list_attributes",
     "check_middleware",
     "check_rest_framework_versions",
     "check_save_kwargs",
     "check_schema_class",
     "check_settings",
+    "check_shadowed_urls",
     "check_shared_cache",
     "check_throttle_rates",
     "check_trusted_proxies",
+    "check_upload_parsers",
     "check_versioning_class",
+    "check_view_schemas",
 ]
 
 TAG = "drf_apifirst"
@@ -423,6 +429,13 @@ def _view_classes() -> list[type]:
     return list(found)
 
 
+def _views_to_check(view_classes: Sequence[type] | None) -> Sequence[type]:
+    """The given view classes (tests pass some), else those the URLconf routes to."""
+    if view_classes is not None:
+        return view_classes
+    return _view_classes() if _app_installed() else []
+
+
 def _name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -438,10 +451,7 @@ def check_save_kwargs(
     from drf_apifirst.serializers import SaveKwargsMixin
     from drf_apifirst.tenancy import TenantScopedMixin
 
-    if view_classes is None:
-        if not _app_installed():
-            return []
-        view_classes = _view_classes()
+    view_classes = _views_to_check(view_classes)
     errors: list[CheckMessage] = []
     for view_class in view_classes:
         tenant_field = getattr(view_class, "tenant_field", None)
@@ -504,4 +514,289 @@ def check_shared_cache(
             "production.",
             id="drf_apifirst.W006",
         )
+    ]
+
+
+# Statements one rate limit costs a request on Django's database cache: ``cache.add`` and
+# ``cache.incr`` each count the table (culling), then read and write in a transaction.
+DATABASE_CACHE_QUERIES_PER_LIMIT = 11
+DATABASE_CACHE = "django.core.cache.backends.db.DatabaseCache"
+
+
+@register(TAG)
+def check_database_cache_cost(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W011: rate limits on the database cache cost queries on every request (W006 says
+    the same for every non-shared cache, but only under ``--deploy``)."""
+    if not _app_installed() or not _rest_framework().get("DEFAULT_THROTTLE_CLASSES"):
+        return []
+    backend = (getattr(settings, "CACHES", {}).get("default") or {}).get("BACKEND", "")
+    if backend != DATABASE_CACHE:
+        return []
+    return [
+        Warning(
+            f"CACHES['default'] is {backend!r}: each rate limit that applies to a request "
+            f"costs {DATABASE_CACHE_QUERIES_PER_LIMIT} database queries (cache.add and "
+            "cache.incr), and the counters are not atomic across workers.",
+            hint="Use Redis or Memcached for CACHES['default'] (docs/deploying.md), or "
+            "keep DEFAULT_THROTTLE_CLASSES=[] in rest_framework_settings() if the API has "
+            "no rate limits.",
+            id="drf_apifirst.W011",
+        )
+    ]
+
+
+# View attributes read as lists (DRF's, django-filter's and the library's): a string there
+# is read letter by letter, so ordering_fields = "time" would offer "t, i, m, e".
+LIST_VIEW_ATTRIBUTES = (
+    "ordering_fields",
+    "search_fields",
+    "filterset_fields",
+    "extra_query_parameters",
+    "auth",
+    "cache_models",
+    "authentication_classes",
+    "permission_classes",
+    "throttle_classes",
+    "parser_classes",
+    "renderer_classes",
+    "filter_backends",
+)
+# The same for a serializer's Meta.
+LIST_META_ATTRIBUTES = (
+    "fields",
+    "exclude",
+    "read_only_fields",
+    "select_related",
+    "prefetch_related",
+)
+# Strings that are meant as strings.
+_LIST_SENTINELS = {"fields": "__all__", "ordering_fields": "__all__"}
+
+
+def _serializer_classes(view_class: type) -> list[type]:
+    """The serializer classes a view declares (``serializer_class``, ``serializer_classes``)."""
+    declared = [
+        getattr(view_class, "serializer_class", None),
+        *(getattr(view_class, "serializer_classes", None) or {}).values(),
+    ]
+    return [cls for cls in dict.fromkeys(declared) if isinstance(cls, type)]
+
+
+def _string_for_list(subject: str, value: str, obj: type) -> CheckMessage:
+    letters = ", ".join(value[:6]) + (", ..." if len(value) > 6 else "")
+    return Error(
+        f"{subject} is the string {value!r}, not a list: it would be read letter by letter "
+        f"({letters}).",
+        hint=f"Write a list: [{value!r}].",
+        obj=obj,
+        id="drf_apifirst.E013",
+    )
+
+
+@register(TAG, "urls")
+def check_list_attributes(
+    app_configs: Sequence[Any] | None = None,
+    view_classes: Sequence[type] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """E013: a list-valued view or serializer ``Meta`` attribute given a string."""
+    view_classes = _views_to_check(view_classes)
+    errors: list[CheckMessage] = []
+    seen_serializers: set[type] = set()
+    for view_class in view_classes:
+        for attribute in LIST_VIEW_ATTRIBUTES:
+            value = getattr(view_class, attribute, None)
+            if isinstance(value, str) and value != _LIST_SENTINELS.get(attribute):
+                errors.append(
+                    _string_for_list(f"{_name(view_class)}.{attribute}", value, view_class)
+                )
+        for attribute in ("permission_classes_by_action", "action_problems"):
+            for action, value in (getattr(view_class, attribute, None) or {}).items():
+                if isinstance(value, str):
+                    subject = f"{_name(view_class)}.{attribute}[{action!r}]"
+                    errors.append(_string_for_list(subject, value, view_class))
+        for serializer_class in _serializer_classes(view_class):
+            meta = getattr(serializer_class, "Meta", None)
+            if meta is None or serializer_class in seen_serializers:
+                continue
+            seen_serializers.add(serializer_class)
+            for attribute in LIST_META_ATTRIBUTES:
+                value = getattr(meta, attribute, None)
+                if isinstance(value, str) and value != _LIST_SENTINELS.get(attribute):
+                    subject = f"{_name(serializer_class)}.Meta.{attribute}"
+                    errors.append(_string_for_list(subject, value, serializer_class))
+    return errors
+
+
+@register(TAG, "urls")
+def check_view_schemas(
+    app_configs: Sequence[Any] | None = None,
+    view_classes: Sequence[type] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """E014: a view that sets DRF's own ``schema = AutoSchema(...)`` (or ``ManualSchema``)
+    makes drf-spectacular fail with an ``AssertionError`` when it builds the document."""
+    from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+    from rest_framework.schemas.inspectors import DefaultSchema
+
+    view_classes = _views_to_check(view_classes)
+    errors: list[CheckMessage] = []
+    for view_class in view_classes:
+        # The class attribute itself: reading view_class.schema would build the default.
+        owner = next((cls for cls in view_class.__mro__ if "schema" in vars(cls)), None)
+        schema = vars(owner)["schema"] if owner is not None else None
+        if schema is None or isinstance(schema, (DefaultSchema, SpectacularAutoSchema)):
+            continue
+        errors.append(
+            Error(
+                f"{_name(view_class)} sets schema = {_name(type(schema))}(...), which is not "
+                "drf-spectacular's: building the OpenAPI document fails with an "
+                "AssertionError.",
+                hint="Remove it (the default schema class documents the view), use "
+                "drf_apifirst.openapi.AutoSchema or a subclass, and move tags or an "
+                "operation id to drf_spectacular.utils.extend_schema / extend_schema_view; "
+                "schema = None leaves the view out of the document.",
+                obj=view_class,
+                id="drf_apifirst.E014",
+            )
+        )
+    return errors
+
+
+def _accepts_uploads(view_class: type) -> bool:
+    from rest_framework.parsers import FileUploadParser, MultiPartParser
+
+    return any(
+        isinstance(parser, type) and issubclass(parser, (MultiPartParser, FileUploadParser))
+        for parser in getattr(view_class, "parser_classes", None) or ()
+    )
+
+
+def _file_fields(serializer_class: type) -> list[str]:
+    """The writable file (and image) fields of a serializer, by name."""
+    from rest_framework.fields import FileField
+
+    try:
+        fields = serializer_class().fields
+    except Exception:  # a serializer that cannot be built without its view's context
+        return []
+    return [
+        name
+        for name, field in fields.items()
+        if isinstance(field, FileField) and not field.read_only
+    ]
+
+
+@register(TAG, "urls")
+def check_upload_parsers(
+    app_configs: Sequence[Any] | None = None,
+    view_classes: Sequence[type] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """W009: a view whose serializer takes a file but whose parsers take only JSON, so
+    every upload is a 415 (``rest_framework_settings()`` installs the JSON parser only)."""
+    view_classes = _views_to_check(view_classes)
+    warnings: list[CheckMessage] = []
+    for view_class in view_classes:
+        if _accepts_uploads(view_class):
+            continue
+        for serializer_class in _serializer_classes(view_class):
+            names = _file_fields(serializer_class)
+            if names:
+                warnings.append(
+                    Warning(
+                        f"{_name(view_class)} takes files ({_name(serializer_class)}: "
+                        f"{', '.join(names)}) but none of its parser_classes reads "
+                        "multipart/form-data: uploads are answered 415.",
+                        hint="parser_classes = drf_apifirst.parsers.UPLOAD_PARSER_CLASSES "
+                        "(JSON, then multipart) on this view; the OpenAPI document then "
+                        "offers multipart/form-data for its writes.",
+                        obj=view_class,
+                        id="drf_apifirst.W009",
+                    )
+                )
+    return warnings
+
+
+# The library's views whose URLs a host's own patterns can shadow (rest_framework.urls
+# has a "login/" and a "logout/" too).
+LIBRARY_URL_NAMES = ("drf_apifirst:login", "drf_apifirst:logout", "drf_apifirst:logout-all")
+
+
+@register(TAG, "urls")
+def check_shadowed_urls(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W010: an earlier URL pattern answers a library URL (``rest_framework.urls`` mounted
+    at ``api/auth/`` answers ``/api/auth/login/`` with DRF's HTML login form)."""
+    from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+
+    from drf_apifirst import auth_views as views
+
+    if not _app_installed():
+        return []
+    expected = {
+        "drf_apifirst:login": views.LoginView,
+        "drf_apifirst:logout": views.LogoutView,
+        "drf_apifirst:logout-all": views.LogoutAllView,
+    }
+    warnings: list[CheckMessage] = []
+    for name in LIBRARY_URL_NAMES:
+        try:
+            url = reverse(name)
+            match = resolve(url)
+        except (NoReverseMatch, Resolver404):
+            continue
+        callback = match.func
+        answered_by = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        if answered_by is expected[name]:
+            continue
+        shown = _name(answered_by) if isinstance(answered_by, type) else _dotted(callback)
+        warnings.append(
+            Warning(
+                f"{url} is answered by {shown} (URL name {match.view_name!r}), not by "
+                f"drf_apifirst's {expected[name].__name__}: an earlier pattern shadows it.",
+                hint="Include drf_apifirst.urls before it, or mount rest_framework.urls "
+                "(the browsable API's login) under another prefix, e.g. "
+                "path('api-auth/', include('rest_framework.urls')).",
+                id="drf_apifirst.W010",
+            )
+        )
+    return warnings
+
+
+# DRF's and django-filter's backends whose drf_apifirst.filters subclasses answer a bad
+# value with a 400 problem instead of ignoring it.
+_LENIENT_FILTER_BACKENDS = {
+    "rest_framework.filters.OrderingFilter": "drf_apifirst.filters.OrderingFilter",
+    "rest_framework.filters.SearchFilter": "drf_apifirst.filters.SearchFilter",
+    "django_filters.rest_framework.DjangoFilterBackend": "drf_apifirst.filters.DjangoFilterBackend",
+    "django_filters.rest_framework.backends.DjangoFilterBackend": (
+        "drf_apifirst.filters.DjangoFilterBackend"
+    ),
+}
+
+
+@register(TAG)
+def check_filter_backends(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W012: a project kept its own DEFAULT_FILTER_BACKENDS (DRF's or django-filter's
+    classes), which silently switches strict filtering and ordering off."""
+    if not _app_installed() or not _uses_library():
+        return []
+    backends = [_dotted(b) for b in _rest_framework().get("DEFAULT_FILTER_BACKENDS") or ()]
+    return [
+        Warning(
+            f"REST_FRAMEWORK['DEFAULT_FILTER_BACKENDS'] has {backend!r}: an unknown ordering "
+            "field or an invalid filter value is ignored (every row answered) instead of a "
+            "400 problem.",
+            hint=f"Use {_LENIENT_FILTER_BACKENDS[backend]} (the same options), or leave "
+            "DEFAULT_FILTER_BACKENDS to rest_framework_settings().",
+            id="drf_apifirst.W012",
+        )
+        for backend in backends
+        if backend in _LENIENT_FILTER_BACKENDS
     ]

@@ -274,13 +274,14 @@ class AutoSchema(openapi.AutoSchema):
 
     def get_paginated_name(self, serializer_name: str) -> str:
         """Distinct component names for distinct page shapes (spectacular has one name)."""
-        from drf_apifirst.pagination import CursorPagination, PageNumberPagination
+        from drf_apifirst.pagination import CursorPagination
 
         name: str = super().get_paginated_name(serializer_name)
         paginator = paginator_of(self)
         if isinstance(paginator, CursorPagination):
             return f"Cursor{name}"
-        if isinstance(paginator, PageNumberPagination) and paginator.count_mode == "none":
+        # Page-number and limit/offset pages have the same shape; count_mode says which one.
+        if getattr(paginator, "count_mode", None) == "none":
             return f"{name}WithoutCount"
         return name
 

@@ -2,6 +2,8 @@
 
 - ``PageNumberPagination``: ``{"count", "next", "previous", "results"}``; ``count`` can be
   left out (``count_mode = "none"``) or estimated on PostgreSQL (``"estimate"``).
+- ``LimitOffsetPagination``: ``{"count", "next", "previous", "results"}`` with ``limit`` and
+  ``offset``, for hosts whose clients already page that way; the same count modes.
 - ``CursorPagination``: ``{"next", "previous", "results"}``, keyset pagination whose cost
   does not grow with depth; it refuses an ordering that is not unique.
 
@@ -28,7 +30,13 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from drf_apifirst.exceptions import InvalidParameters
 from drf_apifirst.settings import apifirst_settings
 
-__all__ = ["CursorPagination", "PageNumberPagination", "estimated_count", "link_header"]
+__all__ = [
+    "CursorPagination",
+    "LimitOffsetPagination",
+    "PageNumberPagination",
+    "estimated_count",
+    "link_header",
+]
 
 COUNT_MODES = ("exact", "none", "estimate")
 # Page numbers past this are no page at all (and would overflow a database's OFFSET).
@@ -71,6 +79,62 @@ def _page_size(request: Request, param: str, default: int | None, maximum: int |
     return min(size, maximum)
 
 
+def _read_page(
+    paginator: Any, queryset: QuerySet[Any], *, offset: int, size: int
+) -> tuple[QuerySet[Any], list[Any]]:
+    """The (ordered) queryset and the rows of one page; sets ``paginator.has_next``."""
+    if paginator.count_mode not in COUNT_MODES:
+        raise ImproperlyConfigured(
+            f"{type(paginator).__name__}.count_mode is {paginator.count_mode!r}; "
+            f"expected one of {', '.join(COUNT_MODES)}."
+        )
+    if not queryset.ordered:
+        queryset = queryset.order_by("pk")  # pages must not overlap or skip rows
+    # One row more than the page says whether there is a next page, without a count.
+    rows = list(queryset[offset : offset + size + 1])
+    paginator.has_next = len(rows) > size
+    return queryset, rows[:size]
+
+
+def _count(
+    paginator: Any, queryset: QuerySet[Any], *, offset: int, rows: int, has_next: bool
+) -> int | None:
+    """The ``count`` of a page read from ``offset``: none, free on the last page, the
+    planner's estimate, or ``COUNT(*)`` (``count_mode``)."""
+    if paginator.count_mode == "none":
+        return None
+    if not has_next and (rows or offset == 0):
+        return offset + rows  # the last page: no query needed
+    if paginator.count_mode == "estimate":
+        return estimated_count(queryset, threshold=paginator.estimate_threshold)
+    return queryset.count()
+
+
+def _paginated_response(paginator: Any, data: Any) -> Response:
+    next_link, previous_link = paginator.get_next_link(), paginator.get_previous_link()
+    body: dict[str, Any] = {}
+    if paginator.count_mode != "none":
+        body["count"] = paginator.count
+    body.update(next=next_link, previous=previous_link, results=data)
+    links = link_header(next=next_link, prev=previous_link)
+    return Response(body, headers={"Link": links} if links else None)
+
+
+def _paginated_response_schema(count_mode: str, result: dict[str, Any]) -> dict[str, Any]:
+    properties = result["properties"]
+    if count_mode == "none":
+        del properties["count"]
+        result["required"] = ["next", "previous", "results"]
+    else:
+        result["required"] = ["count", "next", "previous", "results"]
+        properties["count"]["description"] = (
+            "Number of results; an estimate when it is large."
+            if count_mode == "estimate"
+            else "Number of results."
+        )
+    return result
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """Page-number pagination; ``page`` must be a whole number from 1, ``page_size`` too."""
 
@@ -84,6 +148,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     count_mode = "exact"
     # With count_mode="estimate", results estimated below this many rows are counted.
     estimate_threshold = 100_000
+    # Set by paginate_queryset.
+    has_next = False
     invalid_page_number_message = _("Must be a whole number from 1 up.")
 
     def get_page_size(self, request: Request) -> int:
@@ -104,31 +170,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any]:
-        if self.count_mode not in COUNT_MODES:
-            raise ImproperlyConfigured(
-                f"{type(self).__name__}.count_mode is {self.count_mode!r}; "
-                f"expected one of {', '.join(COUNT_MODES)}."
-            )
         self.request = request
         self.page_size_value = self.get_page_size(request)
         self.number = self.get_page_number(request)
-        if not queryset.ordered:
-            queryset = queryset.order_by("pk")  # pages must not overlap or skip rows
         offset = (self.number - 1) * self.page_size_value
-        # One row more than the page says whether there is a next page, without a count.
-        rows = list(queryset[offset : offset + self.page_size_value + 1])
-        self.has_next = len(rows) > self.page_size_value
-        rows = rows[: self.page_size_value]
+        queryset, rows = _read_page(self, queryset, offset=offset, size=self.page_size_value)
         if not rows and self.number > 1:
             raise NotFound(self.invalid_page_message)
-        if self.count_mode == "none":
-            self.count = None
-        elif not self.has_next and (rows or self.number == 1):
-            self.count = offset + len(rows)  # the last page: no query needed
-        elif self.count_mode == "estimate":
-            self.count = estimated_count(queryset, threshold=self.estimate_threshold)
-        else:
-            self.count = queryset.count()
+        self.count = _count(self, queryset, offset=offset, rows=len(rows), has_next=self.has_next)
         return rows
 
     def get_next_link(self) -> str | None:
@@ -146,28 +195,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return replace_query_param(url, self.page_query_param, self.number - 1)
 
     def get_paginated_response(self, data: Any) -> Response:
-        next_link, previous_link = self.get_next_link(), self.get_previous_link()
-        body: dict[str, Any] = {}
-        if self.count_mode != "none":
-            body["count"] = self.count
-        body.update(next=next_link, previous=previous_link, results=data)
-        links = link_header(next=next_link, prev=previous_link)
-        return Response(body, headers={"Link": links} if links else None)
+        return _paginated_response(self, data)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = super().get_paginated_response_schema(schema)
-        properties = result["properties"]
-        if self.count_mode == "none":
-            del properties["count"]
-            result["required"] = ["next", "previous", "results"]
-        else:
-            result["required"] = ["count", "next", "previous", "results"]
-            properties["count"]["description"] = (
-                "Number of results; an estimate when it is large."
-                if self.count_mode == "estimate"
-                else "Number of results."
-            )
-        return result
+        return _paginated_response_schema(
+            self.count_mode, super().get_paginated_response_schema(schema)
+        )
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
@@ -177,6 +210,89 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter["schema"]["maximum"] = MAX_PAGE_NUMBER
             if parameter["name"] == self.page_size_query_param:
                 parameter["description"] += " Larger values are capped to the maximum."
+        return parameters
+
+
+class LimitOffsetPagination(pagination.LimitOffsetPagination):
+    """DRF's ``?limit=&offset=`` with bounds: ``limit`` a whole number from 1 (capped to the
+    maximum), ``offset`` one from 0; an offset past the end is an empty page, as in DRF."""
+
+    # None: REST_FRAMEWORK["PAGE_SIZE"], read at each request.
+    default_limit: int | None = None
+    # None: DRF_APIFIRST["MAX_PAGE_SIZE"], read at each request.
+    max_limit: int | None = None
+    # The largest offset a client may ask for (databases' OFFSET is a bounded integer).
+    max_offset = MAX_PAGE_NUMBER
+    # As PageNumberPagination's: "exact", "none" or "estimate".
+    count_mode = "exact"
+    estimate_threshold = 100_000
+    # Set by paginate_queryset.
+    has_next = False
+    limit: int = 0
+    offset: int = 0
+    invalid_limit_message = _("Must be a whole number from 1 up.")
+    invalid_offset_message = _("Must be a whole number from 0 to {maximum}.")
+
+    def get_limit(self, request: Request) -> int:
+        return _page_size(request, self.limit_query_param, self.default_limit, self.max_limit)
+
+    def get_offset(self, request: Request) -> int:
+        raw = request.query_params.get(self.offset_query_param)
+        if raw is None:
+            return 0
+        try:
+            offset = int(raw)
+        except ValueError:
+            offset = -1
+        if not 0 <= offset <= self.max_offset:
+            message = self.invalid_offset_message.format(maximum=self.max_offset)
+            raise InvalidParameters({self.offset_query_param: [message]})
+        return offset
+
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Any], request: Request, view: Any = None
+    ) -> list[Any]:
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        queryset, rows = _read_page(self, queryset, offset=self.offset, size=self.limit)
+        self.count = _count(
+            self, queryset, offset=self.offset, rows=len(rows), has_next=self.has_next
+        )
+        return rows
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        url = self.request.build_absolute_uri()  # type: ignore[union-attr]
+        url = replace_query_param(url, self.limit_query_param, self.limit)
+        return replace_query_param(url, self.offset_query_param, self.offset + self.limit)
+
+    def get_previous_link(self) -> str | None:
+        if self.offset <= 0:
+            return None
+        url = self.request.build_absolute_uri()  # type: ignore[union-attr]
+        url = replace_query_param(url, self.limit_query_param, self.limit)
+        if self.offset - self.limit <= 0:
+            return remove_query_param(url, self.offset_query_param)
+        return replace_query_param(url, self.offset_query_param, self.offset - self.limit)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return _paginated_response(self, data)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return _paginated_response_schema(
+            self.count_mode, super().get_paginated_response_schema(schema)
+        )
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] += " Larger values are capped to the maximum."
+            if parameter["name"] == self.offset_query_param:
+                parameter["schema"].update(minimum=0, maximum=self.max_offset)
         return parameters
 
 

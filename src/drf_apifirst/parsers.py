@@ -30,7 +30,7 @@ from rest_framework.exceptions import ParseError
 
 from drf_apifirst.settings import apifirst_settings
 
-__all__ = ["JSONParser", "json_depth"]
+__all__ = ["UPLOAD_PARSER_CLASSES", "JSONParser", "json_depth"]
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 # Escape pairs (a backslash and the byte after it); dropped first, so no quote is escaped.
@@ -163,3 +163,13 @@ class JSONParser(parsers.JSONParser):
         """The deepest nesting accepted; override for one view's parser."""
         depth: int = apifirst_settings.MAX_JSON_DEPTH
         return depth
+
+
+# For a view that takes files (a FileField or ImageField on its serializer): JSON stays
+# first, so the OpenAPI document and clients keep JSON as the default; multipart/form-data
+# is accepted too. ``parser_classes = UPLOAD_PARSER_CLASSES`` (a tuple: shared, not to be
+# appended to; write ``[*UPLOAD_PARSER_CLASSES, MyParser]`` for more).
+UPLOAD_PARSER_CLASSES: tuple[type[parsers.BaseParser], ...] = (
+    JSONParser,
+    parsers.MultiPartParser,
+)

@@ -44,6 +44,7 @@ __all__ = [
     "ApiListSerializer",
     "ApiModelSerializer",
     "FieldSelectionMixin",
+    "HyperlinkedApiModelSerializer",
     "QueryPlan",
     "SaveKwargsMixin",
     "query_plan",
@@ -642,6 +643,11 @@ class FieldSelectionMixin:
             fields, expand = self.get_field_selection(serializer_class)
             queryset = query_plan(serializer_class, fields, expand).apply(queryset)
         return queryset
+
+
+class HyperlinkedApiModelSerializer(ApiModelSerializer, serializers.HyperlinkedModelSerializer):
+    """DRF's ``HyperlinkedModelSerializer`` fields — a ``url`` and relations as links —
+    with ``ApiModelSerializer``'s field selection, batch loading and save keywords."""
 
 
 def _drop_query_plans(**kwargs: Any) -> None:

@@ -90,7 +90,11 @@ def plain_boom(request):
 # --- Library viewsets ---
 from rest_framework.permissions import IsAdminUser  # noqa: E402
 
-from drf_apifirst.pagination import CursorPagination, PageNumberPagination  # noqa: E402
+from drf_apifirst.pagination import (  # noqa: E402
+    CursorPagination,
+    LimitOffsetPagination,
+    PageNumberPagination,
+)
 from drf_apifirst.viewsets import ApiModelViewSet, ReadOnlyApiModelViewSet  # noqa: E402
 from tests.testapp.models import Article  # noqa: E402
 from tests.testapp.serializers import (  # noqa: E402
@@ -141,6 +145,22 @@ class CursorArticleViewSet(ReadOnlyApiModelViewSet):
     serializer_class = ArticleListSerializer
     pagination_class = CursorPagination
     ordering_fields = ["id", "slug", "title"]
+
+
+class LimitOffsetArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ArticleListSerializer
+    pagination_class = LimitOffsetPagination
+
+
+class NoCountLimitOffsetPagination(LimitOffsetPagination):
+    count_mode = "none"
+
+
+class NoCountLimitOffsetArticleViewSet(ReadOnlyApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = ArticleListSerializer
+    pagination_class = NoCountLimitOffsetPagination
 
 
 class TitleCursorPagination(CursorPagination):
@@ -409,3 +429,61 @@ class FilteredOwnedTaskViewSet(ReadOnlyApiModelViewSet):
     tenant_field = "owner"
     filterset_fields = ["owner", "labels"]
     filter_tenant_lookups = {"labels": "task__owner"}
+
+
+# --- Uploads (#17): JSON first, multipart for the view that takes files ---
+from rest_framework import serializers as drf_serializers  # noqa: E402
+
+from drf_apifirst.parsers import UPLOAD_PARSER_CLASSES  # noqa: E402
+from drf_apifirst.viewsets import ApiGenericViewSet  # noqa: E402
+
+
+class UploadSerializer(drf_serializers.Serializer):
+    name = drf_serializers.CharField(max_length=50)
+    file = drf_serializers.FileField()
+
+
+class UploadViewSet(ApiGenericViewSet):
+    serializer_class = UploadSerializer
+    parser_classes = UPLOAD_PARSER_CLASSES
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        body = {"name": serializer.validated_data["name"], "size": upload.size}
+        return Response({**body, "file_name": upload.name}, status=201)
+
+
+# --- Hyperlinked serializers (#17) ---
+from drf_apifirst.serializers import HyperlinkedApiModelSerializer  # noqa: E402
+from tests.testapp.serializers import AuthorSerializer, TagSerializer  # noqa: E402
+
+
+class HyperlinkedArticleSerializer(HyperlinkedApiModelSerializer):
+    class Meta:
+        model = Article
+        fields = ["url", "id", "title", "author", "tags", "published", "created"]
+        extra_kwargs = {"url": {"view_name": "hyperlinked-article-detail"}}
+
+
+class DrfHyperlinkedArticleSerializer(drf_serializers.HyperlinkedModelSerializer):
+    """The same fields with DRF's own class: the wire format to match."""
+
+    class Meta(HyperlinkedArticleSerializer.Meta):
+        pass
+
+
+class HyperlinkedArticleViewSet(ApiModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = HyperlinkedArticleSerializer
+
+
+class AuthorViewSet(ReadOnlyApiModelViewSet):
+    queryset = Author.objects.all()
+    serializer_class = AuthorSerializer
+
+
+class TagViewSet(ReadOnlyApiModelViewSet):
+    queryset = Tag.objects.all()
+    serializer_class = TagSerializer
