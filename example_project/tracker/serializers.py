@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from drf_apifirst.serializers import ApiModelSerializer
+from drf_apifirst.serializers import ApiModelSerializer, StrictInputMixin
 from tracker.models import Comment, Label, Membership, OrganizationAPIKey, Project, Task
 from tracker.services import INTEGRATION_SCOPES
 
@@ -153,13 +153,13 @@ class APIKeyCreatedSerializer(APIKeySerializer):
         fields = [*APIKeySerializer.Meta.fields, "key"]
 
 
-class CommitSerializer(serializers.Serializer):
+class CommitSerializer(StrictInputMixin, serializers.Serializer):
     id = serializers.RegexField(r"^[0-9a-f]{7,64}$", help_text="The commit's hash.")
     message = serializers.CharField(max_length=10_000, trim_whitespace=False)
     url = serializers.URLField(required=False, max_length=2_000)
 
 
-class CommitsSerializer(serializers.Serializer):
+class CommitsSerializer(StrictInputMixin, serializers.Serializer):
     """A push, relayed by an integration: ``closes #12`` in a message closes task 12."""
 
     commits = serializers.ListField(child=CommitSerializer(), max_length=100)
