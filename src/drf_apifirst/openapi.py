@@ -146,7 +146,8 @@ def _request_header(
         "in": "header",
         "required": required,
         "description": description,
-        "schema": schema or {"type": "string", "minLength": 1},
+        # An empty If-Match / If-None-Match is the same as none (as the server reads it).
+        "schema": schema or {"type": "string"},
     }
 
 
@@ -179,6 +180,17 @@ def _sends_request_ids() -> bool:
     return False
 
 
+# Summaries of DRF's actions, for a viewset whose action has no docstring of its own.
+_ACTION_SUMMARIES = {
+    "list": "List {plural}",
+    "retrieve": "Get {a_singular}",
+    "create": "Create {a_singular}",
+    "update": "Replace {a_singular}",
+    "partial_update": "Update {a_singular}",
+    "destroy": "Delete {a_singular}",
+}
+
+
 def _component_name(code: str) -> str:
     return "".join(part.capitalize() for part in code.split("_")) + "Problem"
 
@@ -195,6 +207,10 @@ class AutoSchema(openapi.AutoSchema):
             return None
         if self.method == "GET":
             self._add_field_selection_parameters(operation)
+        if operation.get("security") == [{}]:
+            # Only the empty requirement: no credentials at all. `[]` says so plainly
+            # (generators read `[{}]` as "needs an authenticated client").
+            operation["security"] = []
         scope = self._required_scope()
         if scope:
             operation["x-required-scopes"] = [scope]
@@ -366,16 +382,23 @@ class AutoSchema(openapi.AutoSchema):
         return description
 
     def get_summary(self) -> str | None:
-        """The docstring's first sentence; else one made from the action and the model
-        ("List tasks", "Update a task")."""
+        """The first sentence of the action's own docstring; else one made from the action
+        and the model ("List tasks", "Update a task"); else the view docstring's."""
         summary = super().get_summary()
         if summary:
             return summary
-        description = self.get_description()
-        if description:
-            paragraph = " ".join(description.split("\n\n", 1)[0].split())
-            sentence = paragraph.split(". ", 1)[0].rstrip(".")
-            return sentence[:120]
+        view = self.view
+        handler = getattr(view, getattr(view, "action", None) or self.method.lower(), None)
+        function = getattr(handler, "__func__", handler)
+        own = function is not None and not str(getattr(function, "__module__", "")).startswith(
+            ("drf_apifirst.", "rest_framework.", "knox.")
+        )
+        doc = inspect.getdoc(function) if own else None
+        if not doc and getattr(view, "action", None) not in _ACTION_SUMMARIES:
+            doc = self.get_description()
+        if doc:
+            paragraph = " ".join(doc.split("\n\n", 1)[0].split())
+            return paragraph.split(". ", 1)[0].rstrip(".")[:120]
         return self._default_summary()
 
     def _default_summary(self) -> str:
@@ -387,16 +410,11 @@ class AutoSchema(openapi.AutoSchema):
         else:
             name = re.sub(r"(View|ViewSet|APIView)$", "", type(view).__name__)
             singular = plural = re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower() or "resource"
-        templates = {
-            "list": "List {plural}",
-            "retrieve": "Get a {singular}",
-            "create": "Create a {singular}",
-            "update": "Replace a {singular}",
-            "partial_update": "Update a {singular}",
-            "destroy": "Delete a {singular}",
-        }
-        if action in templates:
-            return templates[action].format(singular=singular, plural=plural)
+        if action in _ACTION_SUMMARIES:
+            article = "an" if singular[:1].lower() in "aeiou" else "a"
+            return _ACTION_SUMMARIES[action].format(
+                a_singular=f"{article} {singular}", plural=plural
+            )
         if action:
             return f"{action.replace('_', ' ').capitalize()} ({singular})"
         verb = {"GET": "Get", "POST": "Post to", "PUT": "Replace", "PATCH": "Update"}
