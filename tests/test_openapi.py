@@ -453,3 +453,38 @@ def test_every_operation_has_a_summary_and_a_tag_from_its_router_prefix(schema):
     assert schema["paths"]["/api/v2/vtasks/"]["get"]["summary"] == "List tasks"
     assert schema["paths"]["/api/v2/vtasks/{id}/"]["patch"]["summary"] == "Update a task"
     assert schema["paths"]["/api/articles/"]["get"]["tags"] == ["articles"]
+
+
+def test_every_problem_response_has_example_bodies_that_fit_its_schema(schema):
+    from jsonschema import Draft4Validator
+
+    checked = 0
+    for path, method, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            if status < "400":
+                continue
+            media = response["content"]["application/problem+json"]
+            assert media["examples"], (path, method, status)
+            validator = Draft4Validator({**media["schema"], "components": schema["components"]})
+            for example in media["examples"].values():
+                name = example["$ref"].rsplit("/", 1)[1]  # shared in components/examples
+                body = schema["components"]["examples"][name]["value"]
+                assert body["status"] == int(status), (path, method, status)
+                assert not list(validator.iter_errors(body)), (path, method, status)
+                checked += 1
+    assert checked > 100
+
+
+def test_problem_examples_name_their_codes(schema):
+    examples = schema["paths"]["/api/v2/vtasks/"]["get"]["responses"]["404"]["content"][
+        "application/problem+json"
+    ]["examples"]
+    assert set(examples) == {"unknown_version", "not_found"}
+    shared = schema["components"]["examples"]
+    assert shared["unknown_version"]["value"]["versions"] == ["v1", "v2"]
+    listing = schema["paths"]["/api/articles/"]["get"]["responses"]["400"]
+    assert listing["content"]["application/problem+json"]["examples"] == {
+        "validation_error": {"$ref": "#/components/examples/validation_error_parameters"}
+    }
+    conflict = schema["paths"]["/api/owned-tasks/{id}/archive/"]["post"]["responses"]["409"]
+    assert "already_archived" in conflict["content"]["application/problem+json"]["examples"]

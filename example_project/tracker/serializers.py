@@ -8,7 +8,7 @@ exist", exactly like an id nobody has.
 """
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from drf_apifirst.serializers import ApiModelSerializer, StrictInputMixin
@@ -16,12 +16,37 @@ from tracker.models import Comment, Label, Membership, OrganizationAPIKey, Proje
 from tracker.services import INTEGRATION_SCOPES
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A project",
+            value={"name": "Website", "webhook_url": "https://hooks.tracker.example.com/website"},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "A project",
+            value={
+                "id": 1,
+                "name": "Website",
+                "webhook_url": "https://hooks.tracker.example.com/website",
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class ProjectSerializer(ApiModelSerializer):
     class Meta:
         model = Project
         fields = ["id", "name", "webhook_url", "created"]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A label", value={"name": "backend"}, request_only=True),
+        OpenApiExample("A label", value={"id": 2, "name": "backend"}, response_only=True),
+    ]
+)
 class LabelSerializer(ApiModelSerializer):
     class Meta:
         model = Label
@@ -43,6 +68,37 @@ class UserSerializer(ApiModelSerializer):
         fields = ["id", "username"]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A task",
+            value={
+                "project": 1,
+                "title": "Ship the v2 API",
+                "status": "open",
+                "labels": [2],
+                "due": "2026-12-15",
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "A task",
+            value={
+                "id": 42,
+                "project": 1,
+                "title": "Ship the v2 API",
+                "status": "in_progress",
+                "assignee": 3,
+                "labels": [2],
+                "due": "2026-12-15",
+                "created_by": 3,
+                "created": "2026-11-02T09:30:00Z",
+                "updated": "2026-11-20T16:05:12Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class TaskSerializer(ApiModelSerializer):
     """v2: a task's state is ``status`` (open, in_progress, done)."""
 
@@ -88,6 +144,26 @@ class DoneField(serializers.Field):
         return Task.Status.DONE if flag else Task.Status.OPEN
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A task",
+            value={"project": 1, "title": "Ship the v2 API", "done": False},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "A task",
+            value={
+                "id": 42,
+                "project": 1,
+                "title": "Ship the v2 API",
+                "done": False,
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class TaskV1Serializer(ApiModelSerializer):
     """v1 (deprecated): ``done`` is a boolean; no assignee, labels or due date."""
 
@@ -101,6 +177,24 @@ class TaskV1Serializer(ApiModelSerializer):
         tenant_lookups = {"project": "organization"}
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A comment", value={"task": 42, "body": "Deployed to staging."}, request_only=True
+        ),
+        OpenApiExample(
+            "A comment",
+            value={
+                "id": 7,
+                "task": 42,
+                "author": 3,
+                "body": "Deployed to staging.",
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class CommentSerializer(ApiModelSerializer):
     class Meta:
         model = Comment
@@ -110,6 +204,23 @@ class CommentSerializer(ApiModelSerializer):
         tenant_lookups = {"task": "project__organization"}
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A membership", value={"username": "grace", "role": "member"}, request_only=True
+        ),
+        OpenApiExample(
+            "A membership",
+            value={
+                "id": 5,
+                "username": "grace",
+                "role": "member",
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class MemberSerializer(ApiModelSerializer):
     """A membership: ``username`` picks the user when it is created; then only
     ``role`` changes."""
@@ -124,11 +235,49 @@ class MemberSerializer(ApiModelSerializer):
         read_only_fields = ["created"]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A membership", value={"username": "grace", "role": "admin"}, request_only=True
+        ),
+        OpenApiExample(
+            "A membership",
+            value={
+                "id": 5,
+                "username": "grace",
+                "role": "admin",
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class MemberRoleSerializer(MemberSerializer):
     class Meta(MemberSerializer.Meta):
         read_only_fields = ["username", "created"]
 
 
+# Examples for the API key serializers: what a client sends, what it gets back.
+API_KEY_REQUEST = {
+    "name": "CI deploys",
+    "scopes": ["tasks:read", "tasks:write"],
+    "expiry_date": "2027-01-01T00:00:00Z",
+}
+API_KEY = {
+    **API_KEY_REQUEST,
+    "prefix": "k2yFoWff",
+    "created": "2026-11-02T09:30:00Z",
+    "revoked": False,
+    "last_used_at": None,
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("An API key", value=API_KEY_REQUEST, request_only=True),
+        OpenApiExample("An API key", value=API_KEY, response_only=True),
+    ]
+)
 class APIKeySerializer(ApiModelSerializer):
     """An integration's API key. Its secret is never shown again after creation."""
 
@@ -144,6 +293,16 @@ class APIKeySerializer(ApiModelSerializer):
         extra_kwargs = {"name": {"required": True, "allow_blank": False}}
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A new API key", value=API_KEY_REQUEST, request_only=True),
+        OpenApiExample(
+            "A new API key",
+            value={**API_KEY, "key": "k2yFoWff.TQgEnzf2cltOjyCApdw9RJDTfE8oxXVR"},
+            response_only=True,
+        ),
+    ]
+)
 class APIKeyCreatedSerializer(APIKeySerializer):
     key = serializers.CharField(
         source="plaintext_key", read_only=True, help_text="The secret; shown this once."
@@ -159,12 +318,34 @@ class CommitSerializer(StrictInputMixin, serializers.Serializer):
     url = serializers.URLField(required=False, max_length=2_000)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A push",
+            value={
+                "commits": [
+                    {
+                        "id": "9fceb02",
+                        "message": "Fix the login redirect, closes #42",
+                        "url": "https://git.tracker.example.com/c/9fceb02",
+                    }
+                ]
+            },
+            request_only=True,
+        ),
+    ]
+)
 class CommitsSerializer(StrictInputMixin, serializers.Serializer):
     """A push, relayed by an integration: ``closes #12`` in a message closes task 12."""
 
     commits = serializers.ListField(child=CommitSerializer(), max_length=100)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A push", value={"closed": [42], "ignored": [7]}, response_only=True),
+    ]
+)
 class CommitsResultSerializer(serializers.Serializer):
     closed = serializers.ListField(child=serializers.IntegerField())
     ignored = serializers.ListField(

@@ -30,6 +30,7 @@ from drf_apifirst.compat import (
     serializer_component_name,
     tokenized_path,
 )
+from drf_apifirst.exceptions import ServerError
 from drf_apifirst.permissions import HasScope, required_scope
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE
 from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM, ApiModelSerializer
@@ -189,6 +190,19 @@ _ACTION_SUMMARIES = {
     "partial_update": "Update {a_singular}",
     "destroy": "Delete {a_singular}",
 }
+
+
+# A fixed request id in examples, so an exported document is the same at every export.
+EXAMPLE_REQUEST_ID = "2d1f6c0e9a5b4c1f8d3e7a6b5c4d3e2f"
+
+
+def _member_example(spec: dict[str, Any]) -> Any:
+    """A value for an extension member in an example body."""
+    if spec.get("type") == "array":
+        return ["v1", "v2"]
+    if spec.get("type") == "integer":
+        return 1
+    return '"3f2a1c"'
 
 
 def _component_name(code: str) -> str:
@@ -577,7 +591,76 @@ class AutoSchema(openapi.AutoSchema):
                 refs.append(self.resolve_serializer(ProblemSerializer, "response").ref)
             media = result["content"][PROBLEM_CONTENT_TYPE]
             media["schema"] = refs[0] if len(refs) == 1 else {"anyOf": refs}
+        result["content"][PROBLEM_CONTENT_TYPE]["examples"] = {
+            body["code"]: self._example_ref(body) for body in self.problem_examples(status)
+        }
         return result
+
+    def _example_ref(self, body: dict[str, Any]) -> dict[str, str]:
+        """A problem example as a ``components/examples`` entry, shared by every response
+        with that code (``validation_error`` of a query is ``validation_error_parameters``)."""
+        errors = body.get("errors") or [{}]
+        about_parameters = "parameter" in errors[0]
+        name = "_".join((body["code"], "parameters")) if about_parameters else body["code"]
+        component = ResolvedComponent(
+            name=name,
+            type=ResolvedComponent.EXAMPLE,
+            object=name,
+            schema={"summary": body["title"], "value": body},
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def problem_examples(self, status: int) -> list[dict[str, Any]]:
+        """Example bodies of the problems this operation can answer ``status`` with."""
+        from drf_apifirst.problems import problem_from_exception
+
+        path = re.sub(r"\{[^}]+\}", "1", self.path)
+        return [
+            {**problem_from_exception(exc, path), "request_id": EXAMPLE_REQUEST_ID}
+            for exc in self._example_exceptions(status)
+        ]
+
+    def _example_exceptions(self, status: int) -> list[Any]:
+        from rest_framework import exceptions
+
+        from drf_apifirst.conditional import PreconditionFailed, PreconditionRequired
+        from drf_apifirst.exceptions import InvalidParameters
+        from drf_apifirst.idempotency import IdempotencyKeyInUse, IdempotencyKeyMismatch
+        from drf_apifirst.versioning import VersionSunset
+
+        found: list[Any] = [
+            problem(
+                **{name: _member_example(spec) for name, spec in problem.extension_members.items()}
+            )
+            for problem in self.problem_classes(status)[0] + self._action_problems()
+            if problem.status_code == status
+        ]
+        by_status: dict[int, Any] = {
+            400: (
+                exceptions.ValidationError({"title": ["This field is required."]})
+                if self.method in _WRITE_METHODS
+                else InvalidParameters({"page_size": ["Must be a whole number from 1 up."]})
+            ),
+            401: exceptions.NotAuthenticated(),
+            403: exceptions.PermissionDenied(),
+            404: exceptions.NotFound(),
+            405: exceptions.MethodNotAllowed("TRACE"),
+            406: exceptions.NotAcceptable(),
+            409: IdempotencyKeyInUse(),
+            410: VersionSunset(),
+            412: PreconditionFailed(current_etag='"3f2a1c"'),
+            415: exceptions.UnsupportedMediaType("text/plain"),
+            422: IdempotencyKeyMismatch(),
+            428: PreconditionRequired(),
+            429: exceptions.Throttled(wait=30),
+            500: ServerError(),
+        }
+        general = by_status.get(status)
+        codes = {getattr(exc, "default_code", None) for exc in found}
+        if general is not None and getattr(general, "default_code", None) not in codes:
+            found.append(general)
+        return found
 
 
 def _is_library_doc(cls: type, description: str) -> bool:
