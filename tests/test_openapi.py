@@ -488,3 +488,22 @@ def test_problem_examples_name_their_codes(schema):
     }
     conflict = schema["paths"]["/api/owned-tasks/{id}/archive/"]["post"]["responses"]["409"]
     assert "already_archived" in conflict["content"]["application/problem+json"]["examples"]
+
+
+def test_spectacular_settings_take_servers_license_and_contact():
+    from drf_spectacular.settings import patched_settings
+
+    import drf_apifirst
+
+    settings = drf_apifirst.spectacular_settings(
+        TITLE="Tracker",
+        SERVERS=[{"url": "https://api.example.com"}],
+        LICENSE={"name": "MIT", "url": "https://opensource.org/license/mit"},
+        CONTACT={"name": "API team", "url": "https://example.com/support"},
+    )
+    document_keys = {k: v for k, v in settings.items() if k in ("SERVERS", "LICENSE", "CONTACT")}
+    with patched_settings(document_keys):  # what SPECTACULAR_SETTINGS = settings gives
+        document = SchemaGenerator().get_schema(request=None, public=True)
+    assert document["servers"] == [{"url": "https://api.example.com"}]
+    assert document["info"]["license"]["name"] == "MIT"
+    assert document["info"]["contact"]["name"] == "API team"
