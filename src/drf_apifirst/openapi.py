@@ -710,10 +710,8 @@ class ApiModelSerializerExtension(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         schema = map_serializer_without_extensions(auto_schema, self.target, direction)
         target_class = type(self.target)
-        if _is_library_doc(target_class, schema.get("description", "")) or (
-            schema.get("description") == inspect.cleandoc(ApiModelSerializer.__doc__ or "")
-        ):
-            del schema["description"]
+        if _is_library_doc(target_class, schema.get("description", "")):
+            del schema["description"]  # ApiModelSerializer's, inherited by drf-spectacular
         if direction != "response":
             return schema
         properties = schema.get("properties", {})
