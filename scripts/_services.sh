@@ -93,6 +93,12 @@ ensure_curl() {
     _install curl || echo "curl is not installed: the getting-started env will fail."
 }
 
+# Node and npm for the clients env (openapi-typescript, tsc, Redocly; clients/typescript).
+ensure_node() {
+    command -v npm >/dev/null 2>&1 && return
+    _install npm || echo "node/npm are not installed: the clients env will fail."
+}
+
 # wrk for the load env (benchmarks/load.py).
 ensure_wrk() {
     command -v wrk >/dev/null 2>&1 && return

@@ -47,15 +47,26 @@ def test_problem_component_matches_the_wire_format(schema):
     assert set(error["properties"]) == {"code", "detail", "pointer", "parameter"}
 
 
+def is_problem_schema(schema, components):
+    """The Problem, a ``<Code>Problem`` (``allOf`` the Problem), or ``anyOf`` of those."""
+    if schema == PROBLEM_REF:
+        return True
+    if "anyOf" in schema:
+        return all(is_problem_schema(option, components) for option in schema["anyOf"])
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    return name.endswith("Problem") and components[name]["allOf"][0] == PROBLEM_REF
+
+
 def test_every_documented_error_is_a_problem(schema):
     checked = 0
+    components = schema["components"]["schemas"]
     for path, method, operation in operations(schema):
         errors = {s: r for s, r in operation["responses"].items() if s >= "400"}
         assert errors, f"{method.upper()} {path} documents no error"
         for status, response in errors.items():
-            assert response["content"] == {"application/problem+json": {"schema": PROBLEM_REF}}, (
-                f"{method.upper()} {path} {status}"
-            )
+            assert list(response["content"]) == ["application/problem+json"]
+            body = response["content"]["application/problem+json"]["schema"]
+            assert is_problem_schema(body, components), f"{method.upper()} {path} {status}"
             checked += 1
     assert checked > 20
 
@@ -128,13 +139,11 @@ def test_paginated_response_shape_and_link_header(schema):
 def test_expandable_fields_are_documented_as_either_form(schema):
     params = parameters(schema, "/api/expandable-articles/{id}/")
     assert params["expand"]["schema"]["items"]["enum"] == ["author", "tags"]
-    article = schema["components"]["schemas"]["ExpandableArticle"]
+    article = schema["components"]["schemas"]["ExpandableArticlePartial"]
     assert article["properties"]["author"]["anyOf"] == [
         {"type": "integer"},
         {"$ref": "#/components/schemas/Author"},
     ]
-    # Any field may be left out with ?fields=, so none is required in responses.
-    assert "required" not in article
     # Requests are unaffected.
     assert "title" in schema["components"]["schemas"]["ExpandableArticleRequest"]["required"]
 
@@ -147,11 +156,11 @@ def test_auth_schemes_and_scopes_are_documented(schema):
         "name": "Authorization",
         "description": "An API key: `Authorization: Api-Key <key>`.",
     }
-    assert schemes["tokenAuth"]["description"] == (
+    assert schemes["knoxTokenAuth"]["description"] == (
         "A user token from the login endpoint: `Authorization: Token <token>`."
     )
     create = schema["paths"]["/api/owned-tasks/"]["post"]
-    assert create["security"] == [{"tokenAuth": []}, {"apiKeyAuth": []}]
+    assert create["security"] == [{"knoxTokenAuth": []}, {"apiKeyAuth": []}]
     assert create["x-required-scopes"] == ["tasks:write"]
     assert create["description"] == (
         "Requires the scope `tasks:write` (API keys; users per `USER_SCOPES`)."
@@ -160,7 +169,7 @@ def test_auth_schemes_and_scopes_are_documented(schema):
     archive = schema["paths"]["/api/owned-tasks/{id}/archive/"]["post"]
     assert archive["x-required-scopes"] == ["tasks:admin"]
     login = schema["paths"]["/api/auth/login/"]["post"]
-    assert login["security"] == [{}]
+    assert login["security"] == []  # no credentials (not `[{}]`, read as optional auth)
     assert set(login["responses"]) >= {"200", "400", "429"}
 
 
@@ -185,7 +194,12 @@ def test_safe_retry_headers_and_statuses_are_documented(schema):
     create = schema["paths"]["/api/key-required-tasks/"]["post"]
     key = next(p for p in create["parameters"] if p["name"] == "Idempotency-Key")
     assert key["required"] is True
-    assert key["schema"] == {"type": "string", "maxLength": 255}
+    assert key["schema"] == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+    }
     assert {"409", "422"} <= set(create["responses"])
 
 
@@ -261,6 +275,238 @@ def test_the_schema_view_generates_one_document_at_a_time(monkeypatch):
         thread.join()
     assert statuses == [200] * 4
     assert most[0] == 1
+
+
+# --- documents typed clients can trust (#16) ---
+
+
+def component(schema, ref_holder):
+    ref = ref_holder["$ref"] if "$ref" in ref_holder else ref_holder["items"]["$ref"]
+    return ref.rsplit("/", 1)[1]
+
+
+def body_schema(schema, path, method, status):
+    response = schema["paths"][path][method]["responses"][status]
+    return next(iter(response["content"].values()))["schema"]
+
+
+def test_response_components_list_every_field_as_required(schema):
+    components = schema["components"]["schemas"]
+    for name in ("ExpandableArticle", "OwnedTask", "TaskV1"):
+        assert components[name]["required"] == sorted(components[name]["properties"]), name
+    # Nullable where nullable: present, maybe null.
+    assert components["OwnedTask"]["properties"]["owner"]["nullable"] is True
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status", "name"),
+    [
+        ("/api/articles/", "post", "201", "ExpandableArticle"),
+        ("/api/articles/{id}/", "put", "200", "ExpandableArticle"),
+        ("/api/articles/{id}/", "patch", "200", "ExpandableArticle"),
+        # A GET takes ?fields=: any field may be left out.
+        ("/api/articles/{id}/", "get", "200", "ExpandableArticlePartial"),
+        ("/api/expandable-articles/{id}/", "get", "200", "ExpandableArticlePartial"),
+    ],
+)
+def test_writes_return_the_complete_component_reads_the_partial_one(
+    schema, path, method, status, name
+):
+    assert component(schema, body_schema(schema, path, method, status)) == name
+    partial = schema["components"]["schemas"].get(f"{name}Partial") or {}
+    assert "required" not in partial
+
+
+def test_a_default_read_sends_every_required_field_and_a_sparse_one_fits_the_partial(
+    schema, api_client, articles
+):
+    from jsonschema import Draft4Validator
+
+    components = schema["components"]["schemas"]
+    url = f"/api/articles/{articles[1].pk}/"
+    full = api_client.get(url).json()
+    assert set(full) == set(components["ExpandableArticle"]["required"])
+    sparse = api_client.get(url, {"fields": "id,title"}).json()
+    assert set(sparse) == {"id", "title"}
+    partial = {**components["ExpandableArticlePartial"], "components": schema["components"]}
+    assert not list(Draft4Validator(partial).iter_errors(sparse))
+
+
+def test_library_docstrings_are_not_component_descriptions(schema):
+    from drf_apifirst.serializers import ApiModelSerializer
+
+    library_doc = ApiModelSerializer.__doc__.strip().splitlines()[0]
+    for name, component_schema in schema["components"]["schemas"].items():
+        assert library_doc not in component_schema.get("description", ""), name
+
+
+def header_refs(response):
+    return {
+        name: header["$ref"].rsplit("/", 1)[1]
+        for name, header in response.get("headers", {}).items()
+    }
+
+
+def test_every_response_documents_x_request_id_as_a_component(schema):
+    headers = schema["components"]["headers"]
+    assert headers["X-Request-ID"]["required"] is True
+    for path, method, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            refs = header_refs(response)
+            assert refs.get("X-Request-ID") == "X-Request-ID", (path, method, status)
+            assert all(ref in headers for ref in refs.values())
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status", "header"),
+    [
+        ("/api/conditional-tasks/{id}/", "get", "200", "ETag"),
+        ("/api/conditional-tasks/{id}/", "get", "304", "ETag"),
+        ("/api/conditional-tasks/{id}/", "put", "200", "ETag"),
+        ("/api/conditional-tasks/{id}/", "patch", "200", "ETag"),
+        ("/api/idempotent-tasks/", "post", "201", "Idempotent-Replayed"),
+        ("/api/articles/", "get", "429", "Retry-After"),
+        ("/api/articles/", "get", "200", "RateLimit"),
+        ("/api/articles/", "get", "200", "Link"),
+        ("/api/cursor-articles/", "get", "200", "Link"),
+        ("/api/articles/", "get", "405", "Allow"),
+        ("/api/owned-tasks/", "post", "401", "WWW-Authenticate"),
+    ],
+)
+def test_headers_are_documented_where_they_are_sent(schema, path, method, status, header):
+    response = schema["paths"][path][method]["responses"][status]
+    assert header_refs(response).get(header) == header
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status", "header"),
+    [
+        ("/api/limit-offset-articles/", "get", "200", "Link"),  # DRF's paginator sends none
+        ("/api/conditional-tasks/{id}/", "delete", "204", "ETag"),
+        ("/api/idempotent-tasks/", "post", "400", "Idempotent-Replayed"),  # never kept
+        ("/api/articles/{id}/", "get", "200", "Idempotent-Replayed"),
+    ],
+)
+def test_headers_are_not_promised_where_they_are_not_sent(schema, path, method, status, header):
+    response = schema["paths"][path][method]["responses"][status]
+    assert header not in header_refs(response)
+
+
+def test_limit_offset_pagination_of_a_host_sends_no_link(api_client, articles):
+    response = api_client.get("/api/limit-offset-articles/", {"limit": 2})
+    assert response.status_code == 200
+    assert response.json()["next"]
+    assert not response.has_header("Link")
+
+
+def test_precondition_failed_has_its_own_problem_schema(schema):
+    components = schema["components"]["schemas"]
+    assert components["PreconditionFailedProblem"]["allOf"][0] == PROBLEM_REF
+    members = components["PreconditionFailedProblem"]["allOf"][1]
+    assert members["required"] == ["current_etag"]
+    assert members["properties"]["current_etag"]["type"] == "string"
+    for method in ("put", "patch", "delete"):
+        body = body_schema(schema, "/api/conditional-tasks/{id}/", method, "412")
+        assert body == {"$ref": "#/components/schemas/PreconditionFailedProblem"}
+
+
+def test_unknown_version_has_its_own_problem_schema(schema, api_client):
+    components = schema["components"]["schemas"]
+    members = components["UnknownVersionProblem"]["allOf"][1]
+    assert members["required"] == ["versions"]
+    body = body_schema(schema, "/api/v2/vtasks/", "get", "404")
+    assert body == {"anyOf": [{"$ref": "#/components/schemas/UnknownVersionProblem"}, PROBLEM_REF]}
+    response = api_client.get("/api/v9/vtasks/")
+    assert response.status_code == 404
+    assert response.json()["versions"] == ["v1", "v2"]
+
+
+def test_auth_scheme_names_are_unique_per_authentication_class():
+    from django.urls import path
+    from rest_framework.authentication import TokenAuthentication as DRFTokenAuthentication
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    from drf_apifirst.authentication import TokenAuthentication
+
+    class BothTokensView(APIView):
+        authentication_classes = [TokenAuthentication, DRFTokenAuthentication]
+
+        def get(self, request):
+            return Response({})  # pragma: no cover
+
+    generator = SchemaGenerator(patterns=[path("api/both/", BothTokensView.as_view())])
+    document = generator.get_schema(request=None, public=True)
+    schemes = document["components"]["securitySchemes"]
+    assert set(schemes) == {"knoxTokenAuth", "tokenAuth"}
+    assert "login endpoint" in schemes["knoxTokenAuth"]["description"]
+    assert "login endpoint" not in schemes["tokenAuth"].get("description", "")
+    operation = document["paths"]["/api/both/"]["get"]
+    assert operation["security"][:2] == [{"knoxTokenAuth": []}, {"tokenAuth": []}]
+
+
+def test_every_operation_has_a_summary_and_a_tag_from_its_router_prefix(schema):
+    for path, method, operation in operations(schema):
+        assert operation.get("summary"), (path, method)
+        assert operation.get("tags"), (path, method)
+    assert schema["paths"]["/api/v2/vtasks/"]["get"]["tags"] == ["vtasks"]
+    assert schema["paths"]["/api/v2/vtasks/"]["get"]["summary"] == "List tasks"
+    assert schema["paths"]["/api/v2/vtasks/{id}/"]["patch"]["summary"] == "Update a task"
+    assert schema["paths"]["/api/articles/"]["get"]["tags"] == ["articles"]
+
+
+def test_every_problem_response_has_example_bodies_that_fit_its_schema(schema):
+    from jsonschema import Draft4Validator
+
+    checked = 0
+    for path, method, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            if status < "400":
+                continue
+            media = response["content"]["application/problem+json"]
+            assert media["examples"], (path, method, status)
+            validator = Draft4Validator({**media["schema"], "components": schema["components"]})
+            for example in media["examples"].values():
+                name = example["$ref"].rsplit("/", 1)[1]  # shared in components/examples
+                body = schema["components"]["examples"][name]["value"]
+                assert body["status"] == int(status), (path, method, status)
+                assert not list(validator.iter_errors(body)), (path, method, status)
+                checked += 1
+    assert checked > 100
+
+
+def test_problem_examples_name_their_codes(schema):
+    examples = schema["paths"]["/api/v2/vtasks/"]["get"]["responses"]["404"]["content"][
+        "application/problem+json"
+    ]["examples"]
+    assert set(examples) == {"unknown_version", "not_found"}
+    shared = schema["components"]["examples"]
+    assert shared["unknown_version"]["value"]["versions"] == ["v1", "v2"]
+    listing = schema["paths"]["/api/articles/"]["get"]["responses"]["400"]
+    assert listing["content"]["application/problem+json"]["examples"] == {
+        "validation_error": {"$ref": "#/components/examples/validation_error_parameters"}
+    }
+    conflict = schema["paths"]["/api/owned-tasks/{id}/archive/"]["post"]["responses"]["409"]
+    assert "already_archived" in conflict["content"]["application/problem+json"]["examples"]
+
+
+def test_spectacular_settings_take_servers_license_and_contact():
+    from drf_spectacular.settings import patched_settings
+
+    import drf_apifirst
+
+    settings = drf_apifirst.spectacular_settings(
+        TITLE="Tracker",
+        SERVERS=[{"url": "https://api.example.com"}],
+        LICENSE={"name": "MIT", "url": "https://opensource.org/license/mit"},
+        CONTACT={"name": "API team", "url": "https://example.com/support"},
+    )
+    document_keys = {k: v for k, v in settings.items() if k in ("SERVERS", "LICENSE", "CONTACT")}
+    with patched_settings(document_keys):  # what SPECTACULAR_SETTINGS = settings gives
+        document = SchemaGenerator().get_schema(request=None, public=True)
+    assert document["servers"] == [{"url": "https://api.example.com"}]
+    assert document["info"]["license"]["name"] == "MIT"
+    assert document["info"]["contact"]["name"] == "API team"
 
 
 def test_the_migration_guide_token_advice_gives_two_distinct_schemes():

@@ -265,3 +265,69 @@ def test_nested_serializers_are_preloaded_too(articles, django_assert_num_querie
     assert data[0]["author"]["articles"] == [
         a.pk for a in articles if a.author_id == page[0].author_id
     ]
+
+
+# --- strict input types: what the document says, not what DRF would coerce ---
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"message": 5, "additions": 1}, "message"),
+        ({"message": "fix", "additions": "1"}, "additions"),
+        ({"message": "fix", "additions": True}, "additions"),
+        ({"message": "fix", "additions": "1.0"}, "additions"),
+    ],
+)
+def test_strict_input_mixin_refuses_values_of_another_json_type(api_client, body, field):
+    response = api_client.post("/api/strict-commits/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert [e["pointer"] for e in response.json()["errors"]] == [f"#/{field}"]
+
+
+def test_strict_input_mixin_accepts_the_documented_types(api_client):
+    response = api_client.post(
+        "/api/strict-commits/", {"message": "fix", "additions": 3}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json() == {"message": "fix", "additions": 3}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "t", "owner": "1"}, "owner"),
+        ({"title": "t", "owner": 1.5}, "owner"),
+        ({"title": "t", "owner": True}, "owner"),
+        ({"title": "t", "labels": ["1"]}, "labels"),
+        ({"title": "t", "done": "true"}, "done"),
+        ({"title": "t", "done": 1}, "done"),
+        ({"title": 5}, "title"),
+    ],
+)
+@pytest.mark.django_db
+def test_api_model_serializer_refuses_strings_for_keys_numbers_and_booleans(
+    api_client, body, field
+):
+    from django.contrib.auth.models import User
+
+    from tests.testapp.models import Label
+
+    User.objects.create(pk=1, username="u")
+    Label.objects.create(pk=1, name="l")
+    response = api_client.post("/api/strict-task-input/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert [e["pointer"] for e in response.json()["errors"]] == [f"#/{field}"]
+
+
+@pytest.mark.django_db
+def test_api_model_serializer_accepts_integer_keys(api_client):
+    from django.contrib.auth.models import User
+
+    from tests.testapp.models import Label
+
+    User.objects.create(pk=1, username="u")
+    Label.objects.create(pk=1, name="l")
+    body = {"title": "t", "owner": 1, "labels": [1], "done": True}
+    response = api_client.post("/api/strict-task-input/", body, format="json")
+    assert response.status_code == 200, response.content

@@ -41,6 +41,11 @@ router.register(
     "querysetless-articles", views.QuerysetlessCachedArticleViewSet, basename="querysetless"
 )
 
+router.register(
+    "limit-offset-articles", views.DRFLimitOffsetArticleViewSet, basename="limit-offset"
+)
+router.register("tagged-articles", views.TaggedArticleViewSet, basename="tagged")
+
 versioned = SimpleRouter()
 versioned.register("vtasks", views.VersionedTaskViewSet, basename="vtask")
 
@@ -57,6 +62,8 @@ urlpatterns = [
     path("api/private/", views.PrivateView.as_view()),
     path("api/credit/", views.CreditView.as_view()),
     path("api/whoami/", views.WhoAmIView.as_view()),
+    path("api/strict-commits/", views.StrictCommitView.as_view()),
+    path("api/strict-task-input/", views.StrictTaskView.as_view()),
     path("api/broken-contract/", views.BrokenContractView.as_view()),
     path("api/plain/post-only/", views.plain_post_only),
     path("api/plain/boom/", views.plain_boom),

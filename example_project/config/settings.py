@@ -129,6 +129,9 @@ if _relaxed:
 SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(
     TITLE="Task tracker API",
     DESCRIPTION="The drf-apifirst example project: a multi-tenant task tracker.",
+    SERVERS=[{"url": "http://127.0.0.1:8000", "description": "The demo server (`make demo`)."}],
+    LICENSE={"name": "MIT", "url": "https://opensource.org/license/mit"},
+    CONTACT={"name": "Tracker API team", "url": "https://tracker.example.com/support"},
 )
 DRF_APIFIRST = {
     "VERSIONS": {

@@ -8,10 +8,10 @@ exist", exactly like an id nobody has.
 """
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from drf_apifirst.serializers import ApiModelSerializer
+from drf_apifirst.serializers import ApiModelSerializer, StrictInputMixin
 from tracker.models import (
     Comment,
     Invitation,
@@ -24,12 +24,37 @@ from tracker.models import (
 from tracker.services import INTEGRATION_SCOPES
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A project",
+            value={"name": "Website", "webhook_url": "https://hooks.tracker.example.com/website"},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "A project",
+            value={
+                "id": 1,
+                "name": "Website",
+                "webhook_url": "https://hooks.tracker.example.com/website",
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class ProjectSerializer(ApiModelSerializer):
     class Meta:
         model = Project
         fields = ["id", "name", "webhook_url", "created"]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A label", value={"name": "backend"}, request_only=True),
+        OpenApiExample("A label", value={"id": 2, "name": "backend"}, response_only=True),
+    ]
+)
 class LabelSerializer(ApiModelSerializer):
     class Meta:
         model = Label
@@ -51,6 +76,37 @@ class UserSerializer(ApiModelSerializer):
         fields = ["id", "username"]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A task",
+            value={
+                "project": 1,
+                "title": "Ship the v2 API",
+                "status": "open",
+                "labels": [2],
+                "due": "2026-12-15",
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "A task",
+            value={
+                "id": 42,
+                "project": 1,
+                "title": "Ship the v2 API",
+                "status": "in_progress",
+                "assignee": 3,
+                "labels": [2],
+                "due": "2026-12-15",
+                "created_by": 3,
+                "created": "2026-11-02T09:30:00Z",
+                "updated": "2026-11-20T16:05:12Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class TaskSerializer(ApiModelSerializer):
     """v2: a task's state is ``status`` (open, in_progress, done)."""
 
@@ -96,6 +152,26 @@ class DoneField(serializers.Field):
         return Task.Status.DONE if flag else Task.Status.OPEN
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A task",
+            value={"project": 1, "title": "Ship the v2 API", "done": False},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "A task",
+            value={
+                "id": 42,
+                "project": 1,
+                "title": "Ship the v2 API",
+                "done": False,
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class TaskV1Serializer(ApiModelSerializer):
     """v1 (deprecated): ``done`` is a boolean; no assignee, labels or due date."""
 
@@ -109,6 +185,24 @@ class TaskV1Serializer(ApiModelSerializer):
         tenant_lookups = {"project": "organization"}
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A comment", value={"task": 42, "body": "Deployed to staging."}, request_only=True
+        ),
+        OpenApiExample(
+            "A comment",
+            value={
+                "id": 7,
+                "task": 42,
+                "author": 3,
+                "body": "Deployed to staging.",
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class CommentSerializer(ApiModelSerializer):
     class Meta:
         model = Comment
@@ -118,6 +212,21 @@ class CommentSerializer(ApiModelSerializer):
         tenant_lookups = {"task": "project__organization"}
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A new role", value={"role": "admin"}, request_only=True),
+        OpenApiExample(
+            "A membership",
+            value={
+                "id": 5,
+                "username": "grace",
+                "role": "member",
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class MemberSerializer(ApiModelSerializer):
     """A membership. Members join by accepting an invitation; admins change ``role``."""
 
@@ -129,6 +238,21 @@ class MemberSerializer(ApiModelSerializer):
         read_only_fields = ["created"]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("An invitation", value={"username": "grace"}, request_only=True),
+        OpenApiExample(
+            "An invitation",
+            value={
+                "id": 3,
+                "username": "grace",
+                "role": "member",
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class InvitationSerializer(ApiModelSerializer):
     """An invitation to join the organization, by username. It looks the same whether or
     not the username exists; the invitee accepts it (``/me/invitations/``)."""
@@ -140,6 +264,20 @@ class InvitationSerializer(ApiModelSerializer):
         extra_kwargs = {"username": {"validators": []}}  # a repeat returns the same one
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "An invitation to you",
+            value={
+                "id": 3,
+                "organization": "acme",
+                "role": "member",
+                "created": "2026-11-02T09:30:00Z",
+            },
+            response_only=True,
+        ),
+    ]
+)
 class MyInvitationSerializer(ApiModelSerializer):
     """An invitation addressed to the caller."""
 
@@ -151,6 +289,27 @@ class MyInvitationSerializer(ApiModelSerializer):
         read_only_fields = fields
 
 
+# Examples for the API key serializers: what a client sends, what it gets back.
+API_KEY_REQUEST = {
+    "name": "CI deploys",
+    "scopes": ["tasks:read", "tasks:write"],
+    "expiry_date": "2027-01-01T00:00:00Z",
+}
+API_KEY = {
+    **API_KEY_REQUEST,
+    "prefix": "k2yFoWff",
+    "created": "2026-11-02T09:30:00Z",
+    "revoked": False,
+    "last_used_at": None,
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("An API key", value=API_KEY_REQUEST, request_only=True),
+        OpenApiExample("An API key", value=API_KEY, response_only=True),
+    ]
+)
 class APIKeySerializer(ApiModelSerializer):
     """An integration's API key. Its secret is never shown again after creation."""
 
@@ -166,6 +325,16 @@ class APIKeySerializer(ApiModelSerializer):
         extra_kwargs = {"name": {"required": True, "allow_blank": False}}
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A new API key", value=API_KEY_REQUEST, request_only=True),
+        OpenApiExample(
+            "A new API key",
+            value={**API_KEY, "key": "k2yFoWff.TQgEnzf2cltOjyCApdw9RJDTfE8oxXVR"},
+            response_only=True,
+        ),
+    ]
+)
 class APIKeyCreatedSerializer(APIKeySerializer):
     key = serializers.CharField(
         source="plaintext_key", read_only=True, help_text="The secret; shown this once."
@@ -175,18 +344,40 @@ class APIKeyCreatedSerializer(APIKeySerializer):
         fields = [*APIKeySerializer.Meta.fields, "key"]
 
 
-class CommitSerializer(serializers.Serializer):
+class CommitSerializer(StrictInputMixin, serializers.Serializer):
     id = serializers.RegexField(r"^[0-9a-f]{7,64}$", help_text="The commit's hash.")
     message = serializers.CharField(max_length=10_000, trim_whitespace=False)
     url = serializers.URLField(required=False, max_length=2_000)
 
 
-class CommitsSerializer(serializers.Serializer):
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A push",
+            value={
+                "commits": [
+                    {
+                        "id": "9fceb02",
+                        "message": "Fix the login redirect, closes #42",
+                        "url": "https://git.tracker.example.com/c/9fceb02",
+                    }
+                ]
+            },
+            request_only=True,
+        ),
+    ]
+)
+class CommitsSerializer(StrictInputMixin, serializers.Serializer):
     """A push, relayed by an integration: ``closes #12`` in a message closes task 12."""
 
     commits = serializers.ListField(child=CommitSerializer(), max_length=100)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A push", value={"closed": [42], "ignored": [7]}, response_only=True),
+    ]
+)
 class CommitsResultSerializer(serializers.Serializer):
     closed = serializers.ListField(child=serializers.IntegerField())
     ignored = serializers.ListField(

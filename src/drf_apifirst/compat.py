@@ -68,7 +68,7 @@ def declared_fields(serializer_class: type) -> dict[str, Any]:
     return dict(getattr(serializer_class, "_declared_fields", {}))
 
 
-# --- drf-spectacular (checked: 0.28, 0.29) ---
+# --- drf-spectacular (checked: 0.28, 0.29, 0.30) ---
 
 
 def is_list_view(auto_schema: Any) -> bool:
@@ -101,3 +101,16 @@ def map_serializer_without_extensions(
         serializer, direction, bypass_extensions=True
     )
     return schema
+
+
+def serializer_component_name(auto_schema: Any, serializer: Any, direction: Any) -> str:
+    """The component name drf-spectacular gives a serializer, skipping serializer
+    extensions (``AutoSchema._get_serializer_name(..., bypass_extensions=True)``)."""
+    name: str = auto_schema._get_serializer_name(serializer, direction, bypass_extensions=True)
+    return name
+
+
+def tokenized_path(auto_schema: Any) -> list[str]:
+    """The operation's path after the schema prefix, split at ``/``, path parameters
+    dropped (``AutoSchema._tokenize_path``)."""
+    return list(auto_schema._tokenize_path())

@@ -50,6 +50,9 @@ class PreconditionFailed(Problem):
     default_code = "precondition_failed"
     default_detail = _("The resource changed since you read it: fetch it again, then retry.")
     title = _("Precondition failed.")
+    extension_members = {
+        "current_etag": {"type": "string", "description": "The ETag the resource has now."}
+    }
 
 
 class PreconditionRequired(Problem):

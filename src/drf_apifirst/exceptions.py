@@ -13,6 +13,7 @@ Extra keyword arguments become extension members of the problem body (RFC 9457 3
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,9 @@ class Problem(APIException):
     default_detail: StrOrPromise = _("Bad request.")
     # Short, stable summary of this kind of problem; defaults to ``default_detail``.
     title: StrOrPromise | None = None
+    # JSON Schemas of the extension members this problem always carries: it gets its own
+    # OpenAPI component, ``allOf`` the Problem and these (``{"balance": {"type": "integer"}}``).
+    extension_members: Mapping[str, Any] = {}
 
     def __init__(self, detail: Any = None, code: str | None = None, **extra: Any) -> None:
         clash = RESERVED_MEMBERS.intersection(extra)

@@ -51,7 +51,7 @@ class OrderingFilter(filters.OrderingFilter):
         ]
         if not valid:
             raise InvalidParameters({self.ordering_param: [self.not_supported_message]})
-        unknown = [term for term in fields if term.lstrip("-") not in valid]
+        unknown = [term for term in fields if term.removeprefix("-") not in valid]
         if unknown:
             raise InvalidParameters(
                 {
@@ -70,10 +70,23 @@ class OrderingFilter(filters.OrderingFilter):
             return []
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
         if fields != "__all__":
-            names = ", ".join(f if isinstance(f, str) else f[0] for f in fields)
+            names = [f if isinstance(f, str) else f[0] for f in fields]
             for parameter in parameters:
                 parameter["description"] = (
-                    f"Comma-separated fields to order by, '-' for descending: {names}."
+                    f"Comma-separated fields to order by, '-' for descending: {', '.join(names)}."
+                )
+                # What remove_invalid_fields accepts: listed names, each maybe with '-'.
+                parameter.update(
+                    style="form",
+                    explode=False,
+                    schema={
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "string",
+                            "enum": [term for name in names for term in (name, f"-{name}")],
+                        },
+                    },
                 )
         return parameters
 
@@ -178,6 +191,20 @@ if HAS_DJANGO_FILTER:
                     raise InvalidParameters(blank)
             return filterset.qs
 
+        def repeatable_parameter_names(self, view: Any) -> set[str]:
+            """Filters that take several values as a repeated parameter (``?status=open&
+            status=done``, multiple-choice filters, documented ``explode: true``)."""
+            queryset = view.get_queryset()
+            filterset_class = self.get_filterset_class(view, queryset)
+            if filterset_class is None:
+                return set()
+            fields = filterset_class(queryset=queryset).form.fields
+            return {
+                name
+                for name, form_field in fields.items()
+                if getattr(form_field.widget, "allow_multiple_selected", False)
+            }
+
         def query_parameter_names(self, view: Any) -> set[str]:
             """The query parameters the view's filterset reads (range filters have two)."""
             queryset = view.get_queryset()
@@ -214,6 +241,7 @@ class StrictQueryParametersMixin:
     strict_query_parameters: bool | None = None
     # Other names this view reads from the query string itself.
     extra_query_parameters: Sequence[str] = ()
+    repeated_parameter_message = _("Give this parameter once (several values: comma-separated).")
 
     def allowed_query_parameters(self) -> set[str]:
         from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM, ApiModelSerializer
@@ -236,8 +264,36 @@ class StrictQueryParametersMixin:
             names.add(versioning.version_param)
         return names
 
+    def repeatable_query_parameters(self) -> set[str]:
+        """The library's parameters documented as repeatable (``explode: true``)."""
+        view: Any = self
+        names: set[str] = set()
+        for backend_class in view.filter_backends:
+            backend = backend_class()
+            if hasattr(backend, "repeatable_parameter_names"):
+                names.update(backend.repeatable_parameter_names(view))
+        return names
+
+    def check_repeated_query_parameters(self, request: Any) -> None:
+        """A parameter of the library given twice (``?fields=id&fields=title``) is a 400
+        naming it, unless documented as repeatable: never silently the last value."""
+        repeated = {name for name, values in request.query_params.lists() if len(values) > 1}
+        if not repeated:
+            return
+        owned = self.allowed_query_parameters() - set(self.extra_query_parameters)
+        refused = sorted((repeated & owned) - self.repeatable_query_parameters())
+        if refused:
+            raise InvalidParameters(
+                {
+                    name: [ErrorDetail(str(self.repeated_parameter_message), code="repeated")]
+                    for name in refused
+                }
+            )
+
     def check_query_parameters(self, request: Any) -> None:
-        """Refuse unknown query parameters on a list (400 ``invalid``, one per name)."""
+        """Refuse a repeated parameter of the library (any action) and unknown query
+        parameters on a list (400 ``invalid``, one per name)."""
+        self.check_repeated_query_parameters(request)
         if getattr(self, "action", None) != "list":
             return
         strict = self.strict_query_parameters

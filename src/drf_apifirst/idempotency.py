@@ -50,6 +50,13 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 # Responses that are kept: what the endpoint decided, not a refusal to start it.
 _NOT_KEPT = {400, 401, 403, 409, 412, 422, 428, 429}
+
+
+def is_kept_status(status: int) -> bool:
+    """Whether a response with this status is kept for replays (and can be a replay)."""
+    return status < 500 and status not in _NOT_KEPT
+
+
 # Headers a replay repeats.
 _KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Link", "Content-Language")
 
@@ -247,7 +254,7 @@ class IdempotencyMixin:
             return
         store, record_key, fingerprint = pending
         try:
-            if response.status_code < 500 and response.status_code not in _NOT_KEPT:
+            if is_kept_status(response.status_code):
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()
                 kept = {n: response[n] for n in _KEPT_HEADERS if response.has_header(n)}

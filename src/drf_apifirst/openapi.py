@@ -7,6 +7,7 @@ and override ``get_problem_statuses`` to document more or fewer errors.
 from __future__ import annotations
 
 import inspect
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +16,7 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
 )
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -25,7 +27,10 @@ from drf_apifirst.compat import (
     map_serializer_without_extensions,
     paginator_of,
     response_for_code,
+    serializer_component_name,
+    tokenized_path,
 )
+from drf_apifirst.exceptions import ServerError
 from drf_apifirst.permissions import HasScope, required_scope
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE
 from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM, ApiModelSerializer
@@ -74,13 +79,25 @@ class ProblemSerializer(serializers.Serializer):
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
-LINK_HEADER = {
-    "description": 'RFC 8288 links to the other pages: `<url>; rel="next", <url>; rel="prev"`.',
-    "schema": {"type": "string"},
-}
-
-
-RATELIMIT_HEADERS = {
+# The response headers the library sends, each a reusable component (components/headers).
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "This request's id: yours when it was a sane token, else a new one. "
+        "Also in problem bodies (`request_id`) and the server's logs.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"},
+    },
+    "ETag": {
+        "description": "The representation's ETag, for If-None-Match (304) and If-Match (412).",
+        "schema": {"type": "string"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` on a response replayed for a repeated Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 1},
+    },
     "RateLimit-Policy": {
         "description": 'IETF RateLimit headers: each policy, e.g. `"user";q=1000;w=60`.',
         "schema": {"type": "string"},
@@ -89,42 +106,50 @@ RATELIMIT_HEADERS = {
         "description": 'Requests left and seconds to the reset, e.g. `"user";r=998;t=41`.',
         "schema": {"type": "string"},
     },
+    "Link": {
+        "description": 'RFC 8288 links: the other pages of a list (`rel="next"`, '
+        '`rel="prev"`) and, for a deprecated operation, `rel="deprecation"`/`rel="sunset"`.',
+        "schema": {"type": "string"},
+    },
+    "Deprecation": {
+        "description": "RFC 9745: when this was deprecated, `@<unix seconds>`.",
+        "schema": {"type": "string", "pattern": "^@[0-9]+$"},
+    },
+    "Sunset": {
+        "description": "RFC 8594: when this stops working (HTTP-date); 410 afterwards.",
+        "schema": {"type": "string"},
+    },
+    "WWW-Authenticate": {
+        "description": "The authentication scheme to use (RFC 9110).",
+        "schema": {"type": "string"},
+    },
+    "Allow": {
+        "description": "The methods this URL accepts.",
+        "schema": {"type": "string"},
+    },
 }
 
-ETAG_HEADER = {
-    "description": "The representation's ETag, for If-None-Match and If-Match.",
-    "schema": {"type": "string"},
+# An Idempotency-Key: 1-255 printable ASCII characters (no surrounding spaces, which
+# HTTP strips), as IdempotencyMixin checks.
+IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 255,
+    "pattern": "^[!-~]([ -~]*[!-~])?$",
 }
 
 
-def _header(name: str, description: str, required: bool = False) -> dict[str, Any]:
+def _request_header(
+    name: str, description: str, required: bool = False, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "name": name,
         "in": "header",
         "required": required,
         "description": description,
-        "schema": {"type": "string", **({"maxLength": 255} if name == "Idempotency-Key" else {})},
+        # An empty If-Match / If-None-Match is the same as none (as the server reads it).
+        "schema": schema or {"type": "string"},
     }
-
-
-def _lifecycle_headers_schema(lifecycle: Any) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-    if lifecycle.deprecated is not None:
-        headers["Deprecation"] = {
-            "description": "RFC 9745: when this was deprecated, `@<unix seconds>`.",
-            "schema": {"type": "string", "example": f"@{int(lifecycle.deprecated.timestamp())}"},
-        }
-    if lifecycle.sunset is not None:
-        headers["Sunset"] = {
-            "description": "RFC 8594: when this stops working (HTTP-date); 410 afterwards.",
-            "schema": {"type": "string"},
-        }
-    if lifecycle.link or lifecycle.sunset_link:
-        headers["Link"] = {
-            "description": 'Where to read about it: `<url>; rel="deprecation"`, `rel="sunset"`.',
-            "schema": {"type": "string"},
-        }
-    return headers
 
 
 def _names_parameter(name: str, choices: list[str], description: str) -> dict[str, Any]:
@@ -139,8 +164,54 @@ def _names_parameter(name: str, choices: list[str], description: str) -> dict[st
     }
 
 
+def _sends_request_ids() -> bool:
+    """Whether ``RequestIdMiddleware`` (or a subclass) is installed."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    from drf_apifirst.middleware import RequestIdMiddleware
+
+    for path in getattr(settings, "MIDDLEWARE", None) or ():
+        try:
+            middleware = import_string(path)
+        except ImportError:
+            continue
+        if isinstance(middleware, type) and issubclass(middleware, RequestIdMiddleware):
+            return True
+    return False
+
+
+# Summaries of DRF's actions, for a viewset whose action has no docstring of its own.
+_ACTION_SUMMARIES = {
+    "list": "List {plural}",
+    "retrieve": "Get {a_singular}",
+    "create": "Create {a_singular}",
+    "update": "Replace {a_singular}",
+    "partial_update": "Update {a_singular}",
+    "destroy": "Delete {a_singular}",
+}
+
+
+# A fixed request id in examples, so an exported document is the same at every export.
+EXAMPLE_REQUEST_ID = "2d1f6c0e9a5b4c1f8d3e7a6b5c4d3e2f"
+
+
+def _member_example(spec: dict[str, Any]) -> Any:
+    """A value for an extension member in an example body."""
+    if spec.get("type") == "array":
+        return ["v1", "v2"]
+    if spec.get("type") == "integer":
+        return 1
+    return '"3f2a1c"'
+
+
+def _component_name(code: str) -> str:
+    return "".join(part.capitalize() for part in code.split("_")) + "Problem"
+
+
 class AutoSchema(openapi.AutoSchema):
-    """Adds the problem responses an operation can return to its ``responses``."""
+    """Adds what the library does to each operation: the problem responses it can return,
+    the headers it sends, the parameters it reads with the constraints it enforces."""
 
     def get_operation(
         self, path: str, path_regex: str, path_prefix: str, method: str, registry: Any
@@ -150,10 +221,10 @@ class AutoSchema(openapi.AutoSchema):
             return None
         if self.method == "GET":
             self._add_field_selection_parameters(operation)
-            if is_list_view(self) and paginator_of(self) is not None:
-                for status, response in operation.get("responses", {}).items():
-                    if status.startswith("2"):
-                        response.setdefault("headers", {})["Link"] = LINK_HEADER
+        if operation.get("security") == [{}]:
+            # Only the empty requirement: no credentials at all. `[]` says so plainly
+            # (generators read `[{}]` as "needs an authenticated client").
+            operation["security"] = []
         scope = self._required_scope()
         if scope:
             operation["x-required-scopes"] = [scope]
@@ -165,57 +236,118 @@ class AutoSchema(openapi.AutoSchema):
         for problem in self._action_problems():
             response = responses[str(problem.status_code)]
             response["description"] += f" (`{problem.default_code}`: {problem.default_detail})"
-        self._document_safe_retries(operation, responses)
-        if self.view.get_throttles():
-            for status, response in responses.items():
-                if status.startswith("2") or status == "429":
-                    response.setdefault("headers", {}).update(RATELIMIT_HEADERS)
+        etag_statuses = self._document_safe_retries(operation, responses)
         lifecycle = self._lifecycle()
-        if lifecycle is not None and lifecycle.is_deprecated:
-            if lifecycle.sunset is not None:
-                responses.setdefault("410", self._problem_response(410))
-            for response in responses.values():
-                response.setdefault("headers", {}).update(_lifecycle_headers_schema(lifecycle))
+        if lifecycle is not None and lifecycle.is_deprecated and lifecycle.sunset is not None:
+            responses.setdefault("410", self._problem_response(410))
+        self._document_response_headers(responses, etag_statuses)
         return operation
 
-    def _document_safe_retries(self, operation: dict[str, Any], responses: dict[str, Any]) -> None:
-        """ETag / If-None-Match / If-Match and Idempotency-Key, where the view uses them."""
-        from drf_apifirst.conditional import ConditionalRequestMixin
+    def _header_ref(self, name: str) -> dict[str, str]:
+        """The ``components/headers`` entry of a header the library sends."""
+        request_id = name == apifirst_settings.REQUEST_ID_HEADER
+        schema = dict(HEADERS["X-Request-ID" if request_id else name])
+        if request_id:
+            schema["required"] = True  # RequestIdMiddleware sets it on every response
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.HEADER, object=name, schema=schema
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def response_header_names(self, status: str, etag_statuses: frozenset[str]) -> list[str]:
+        """The headers the library sends on this operation's response with ``status``."""
+        from drf_apifirst.idempotency import is_kept_status
+
+        view = self.view
+        code = int(status) if status.isdigit() else 0
+        success = 200 <= code < 300
+        names = []
+        if _sends_request_ids():
+            names.append(apifirst_settings.REQUEST_ID_HEADER)
+        paged = success and self.method == "GET" and is_list_view(self)
+        if paged and getattr(paginator_of(self), "sends_link_header", False):
+            names.append("Link")
+        if view.get_throttles() and (success or code == 429):
+            names += ["RateLimit-Policy", "RateLimit"]
+        if code == 429:
+            names.append("Retry-After")
+        if status in etag_statuses:
+            names.append("ETag")
+        if self._is_idempotent() and code < 500 and is_kept_status(code):
+            names.append("Idempotent-Replayed")
+        if code == 401:
+            names.append("WWW-Authenticate")
+        if code == 405:
+            names.append("Allow")
+        lifecycle = self._lifecycle()
+        if lifecycle is not None and lifecycle.is_deprecated:
+            if lifecycle.deprecated is not None:
+                names.append("Deprecation")
+            if lifecycle.sunset is not None:
+                names.append("Sunset")
+            if lifecycle.link or lifecycle.sunset_link:
+                names.append("Link")
+        return list(dict.fromkeys(names))
+
+    def _document_response_headers(
+        self, responses: dict[str, Any], etag_statuses: frozenset[str]
+    ) -> None:
+        for status, response in responses.items():
+            names = self.response_header_names(status, etag_statuses)
+            if names:
+                headers = response.setdefault("headers", {})
+                for name in names:
+                    headers.setdefault(name, self._header_ref(name))
+
+    def _is_idempotent(self) -> bool:
         from drf_apifirst.idempotency import IdempotencyMixin
 
         view = self.view
+        return bool(
+            isinstance(view, IdempotencyMixin)
+            and view.idempotency
+            and self.method in apifirst_settings.IDEMPOTENT_METHODS
+        )
+
+    def _document_safe_retries(
+        self, operation: dict[str, Any], responses: dict[str, Any]
+    ) -> frozenset[str]:
+        """ETag / If-None-Match / If-Match and Idempotency-Key, where the view uses them.
+        Returns the statuses whose responses carry an ``ETag``."""
+        from drf_apifirst.conditional import ConditionalRequestMixin
+
+        view = self.view
+        etag_statuses: frozenset[str] = frozenset()
         parameters = operation.setdefault("parameters", [])
         detail = any(p.get("in") == "path" and p.get("name") != "version" for p in parameters)
         if isinstance(view, ConditionalRequestMixin) and detail:
             if self.method == "GET" and getattr(view, "action", None) == "retrieve":
                 parameters.append(
-                    _header("If-None-Match", "An ETag you have: 304 if it is current.")
+                    _request_header("If-None-Match", "An ETag you have: 304 if it is current.")
                 )
                 responses.setdefault("304", {"description": "Not modified: your copy is current."})
-                for status, response in responses.items():
-                    if status == "200":
-                        response.setdefault("headers", {})["ETag"] = ETAG_HEADER
+                etag_statuses = frozenset({"200", "304"})
             elif self.method in ("PUT", "PATCH", "DELETE"):
                 required = view.if_match_required()
                 parameters.append(
-                    _header(
+                    _request_header(
                         "If-Match", "The ETag you read: 412 if the object changed since.", required
                     )
                 )
                 responses.setdefault("412", self._problem_response(412))
                 if required:
                     responses.setdefault("428", self._problem_response(428))
-        if (
-            isinstance(view, IdempotencyMixin)
-            and view.idempotency
-            and self.method in apifirst_settings.IDEMPOTENT_METHODS
-        ):
+                if self.method != "DELETE":
+                    etag_statuses = frozenset({"200"})
+        if self._is_idempotent():
             parameters.append(
-                _header(
+                _request_header(
                     "Idempotency-Key",
-                    "1-255 characters: a retry with the same key and body replays the first "
-                    "response (`Idempotent-Replayed: true`), for 24 hours.",
-                    view.idempotency == "required",
+                    "1-255 printable ASCII characters: a retry with the same key and body "
+                    "replays the first response (`Idempotent-Replayed: true`), for 24 hours.",
+                    getattr(view, "idempotency", None) == "required",
+                    IDEMPOTENCY_KEY_SCHEMA,
                 )
             )
             responses.setdefault("409", self._problem_response(409))
@@ -223,6 +355,7 @@ class AutoSchema(openapi.AutoSchema):
             responses.setdefault("400", self._problem_response(400))
         if not parameters:
             del operation["parameters"]
+        return etag_statuses
 
     def _lifecycle(self) -> Any:
         """The endpoint's lifecycle, else its version's — but only for an operation whose
@@ -258,14 +391,58 @@ class AutoSchema(openapi.AutoSchema):
         """The view's or action's docstring, never one inherited from this library's base
         classes (host API docs must not describe ApiModelViewSet)."""
         description: str = super().get_description()
-        for cls in type(self.view).__mro__[1:]:
-            if (
-                cls.__module__.startswith("drf_apifirst.")
-                and cls.__doc__
-                and description == inspect.cleandoc(cls.__doc__)
-            ):
-                return ""
+        if _is_library_doc(type(self.view), description):
+            return ""
         return description
+
+    def get_summary(self) -> str | None:
+        """The first sentence of the action's own docstring; else one made from the action
+        and the model ("List tasks", "Update a task"); else the view docstring's."""
+        summary = super().get_summary()
+        if summary:
+            return summary
+        view = self.view
+        handler = getattr(view, getattr(view, "action", None) or self.method.lower(), None)
+        function = getattr(handler, "__func__", handler)
+        own = function is not None and not str(getattr(function, "__module__", "")).startswith(
+            ("drf_apifirst.", "rest_framework.", "knox.")
+        )
+        doc = inspect.getdoc(function) if own else None
+        if not doc and getattr(view, "action", None) not in _ACTION_SUMMARIES:
+            doc = self.get_description()
+        if doc:
+            paragraph = " ".join(doc.split("\n\n", 1)[0].split())
+            return paragraph.split(". ", 1)[0].rstrip(".")[:120]
+        return self._default_summary()
+
+    def _default_summary(self) -> str:
+        view = self.view
+        action = getattr(view, "action", None)
+        model = getattr(getattr(view, "queryset", None), "model", None)
+        if model is not None:
+            singular, plural = str(model._meta.verbose_name), str(model._meta.verbose_name_plural)
+        else:
+            name = re.sub(r"(View|ViewSet|APIView)$", "", type(view).__name__)
+            singular = plural = re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower() or "resource"
+        if action in _ACTION_SUMMARIES:
+            article = "an" if singular[:1].lower() in "aeiou" else "a"
+            return _ACTION_SUMMARIES[action].format(
+                a_singular=f"{article} {singular}", plural=plural
+            )
+        if action:
+            return f"{action.replace('_', ' ').capitalize()} ({singular})"
+        verb = {"GET": "Get", "POST": "Post to", "PUT": "Replace", "PATCH": "Update"}
+        return f"{verb.get(self.method, self.method.capitalize())} {singular}"
+
+    def get_tags(self) -> list[str]:
+        """The router prefix (``tasks`` of ``/api/v2/tasks/{id}/``), not the version."""
+        version = getattr(self.view.request, "version", None)
+        tokens = [
+            token
+            for token in tokenized_path(self)
+            if token != version and not (token.startswith("{") or token == "version")
+        ]
+        return tokens[:1] or list(super().get_tags())
 
     def _required_scope(self) -> str | None:
         if not any(isinstance(p, HasScope) for p in self.view.get_permissions()):
@@ -361,35 +538,191 @@ class AutoSchema(openapi.AutoSchema):
         problems = getattr(self.view, "action_problems", None) or {}
         return list(problems.get(getattr(self.view, "action", None), ()))
 
+    def problem_classes(self, status: int) -> tuple[list[Any], bool]:
+        """The problems with extension members this operation can answer ``status`` with,
+        and whether they are the only problems it can answer it with."""
+        from drf_apifirst.conditional import PreconditionFailed
+        from drf_apifirst.versioning import UnknownVersion
+
+        classes = [
+            problem
+            for problem in self._action_problems()
+            if problem.status_code == status and problem.extension_members
+        ]
+        if status == 412:
+            return [PreconditionFailed, *classes], True
+        versioning = getattr(self.view, "versioning_class", None)
+        if (
+            status == 404
+            and isinstance(versioning, type)
+            and issubclass(versioning, URLPathVersioning)
+            and f"(?P<{versioning.version_param}>" in (self.path_regex or "")
+        ):
+            classes.insert(0, UnknownVersion)
+        return classes, False
+
+    def _problem_schema(self, problem: Any) -> dict[str, str]:
+        """``<Code>Problem``: ``allOf`` the Problem and the members this problem adds."""
+        base = self.resolve_serializer(ProblemSerializer, "response").ref
+        members = dict(problem.extension_members)
+        component = ResolvedComponent(
+            name=_component_name(problem.default_code),
+            type=ResolvedComponent.SCHEMA,
+            object=problem,
+            schema={
+                "allOf": [
+                    base,
+                    {"type": "object", "properties": members, "required": sorted(members)},
+                ],
+                "description": f"The `{problem.default_code}` problem: {problem.default_detail}",
+            },
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
+
     def _problem_response(self, status: int) -> dict[str, Any]:
         response = OpenApiResponse(
             response=ProblemSerializer, description=HTTPStatus(status).phrase
         )
-        return response_for_code(self, response, str(status), [PROBLEM_CONTENT_TYPE])
+        result = response_for_code(self, response, str(status), [PROBLEM_CONTENT_TYPE])
+        classes, only = self.problem_classes(status)
+        if classes:
+            refs = [self._problem_schema(problem) for problem in classes]
+            if not only:
+                refs.append(self.resolve_serializer(ProblemSerializer, "response").ref)
+            media = result["content"][PROBLEM_CONTENT_TYPE]
+            media["schema"] = refs[0] if len(refs) == 1 else {"anyOf": refs}
+        result["content"][PROBLEM_CONTENT_TYPE]["examples"] = {
+            body["code"]: self._example_ref(body) for body in self.problem_examples(status)
+        }
+        return result
+
+    def _example_ref(self, body: dict[str, Any]) -> dict[str, str]:
+        """A problem example as a ``components/examples`` entry, shared by every response
+        with that code (``validation_error`` of a query is ``validation_error_parameters``)."""
+        errors = body.get("errors") or [{}]
+        about_parameters = "parameter" in errors[0]
+        name = "_".join((body["code"], "parameters")) if about_parameters else body["code"]
+        component = ResolvedComponent(
+            name=name,
+            type=ResolvedComponent.EXAMPLE,
+            object=name,
+            schema={"summary": body["title"], "value": body},
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def problem_examples(self, status: int) -> list[dict[str, Any]]:
+        """Example bodies of the problems this operation can answer ``status`` with."""
+        from drf_apifirst.problems import problem_from_exception
+
+        path = re.sub(r"\{[^}]+\}", "1", self.path)
+        return [
+            {**problem_from_exception(exc, path), "request_id": EXAMPLE_REQUEST_ID}
+            for exc in self._example_exceptions(status)
+        ]
+
+    def _example_exceptions(self, status: int) -> list[Any]:
+        from rest_framework import exceptions
+
+        from drf_apifirst.conditional import PreconditionFailed, PreconditionRequired
+        from drf_apifirst.exceptions import InvalidParameters
+        from drf_apifirst.idempotency import IdempotencyKeyInUse, IdempotencyKeyMismatch
+        from drf_apifirst.versioning import VersionSunset
+
+        found: list[Any] = [
+            problem(
+                **{name: _member_example(spec) for name, spec in problem.extension_members.items()}
+            )
+            for problem in self.problem_classes(status)[0] + self._action_problems()
+            if problem.status_code == status
+        ]
+        by_status: dict[int, Any] = {
+            400: (
+                exceptions.ValidationError({"title": ["This field is required."]})
+                if self.method in _WRITE_METHODS
+                else InvalidParameters({"page_size": ["Must be a whole number from 1 up."]})
+            ),
+            401: exceptions.NotAuthenticated(),
+            403: exceptions.PermissionDenied(),
+            404: exceptions.NotFound(),
+            405: exceptions.MethodNotAllowed("TRACE"),
+            406: exceptions.NotAcceptable(),
+            409: IdempotencyKeyInUse(),
+            410: VersionSunset(),
+            412: PreconditionFailed(current_etag='"3f2a1c"'),
+            415: exceptions.UnsupportedMediaType("text/plain"),
+            422: IdempotencyKeyMismatch(),
+            428: PreconditionRequired(),
+            429: exceptions.Throttled(wait=30),
+            500: ServerError(),
+        }
+        general = by_status.get(status)
+        codes = {getattr(exc, "default_code", None) for exc in found}
+        if general is not None and getattr(general, "default_code", None) not in codes:
+            found.append(general)
+        return found
+
+
+def _is_library_doc(cls: type, description: str) -> bool:
+    """Whether ``description`` is the docstring of one of this library's classes that
+    ``cls`` inherits (drf-spectacular falls back to base classes' docstrings)."""
+    return any(
+        base.__module__.startswith("drf_apifirst.")
+        and base.__doc__
+        and description == inspect.cleandoc(base.__doc__)
+        for base in cls.__mro__[1:]
+    )
 
 
 class ApiModelSerializerExtension(OpenApiSerializerExtension):
     """Documents what ``?fields=`` and ``?expand=`` can make of a response.
 
-    An expandable field is ``anyOf`` its plain form and the nested object. With sparse
-    fieldsets on, a response may omit any field, so response components list no
-    ``required`` properties (``Meta.sparse_fieldsets = False`` keeps them).
+    A response component lists every field it returns as ``required`` (nullable where
+    nullable): what a create, an update or a serializer without sparse fieldsets returns
+    is complete. A GET that accepts ``?fields=`` may leave any field out, so its body is
+    ``<Name>Partial``, the same properties with none required. An expandable field is
+    ``anyOf`` its plain form and the nested object.
     """
 
     target_class = "drf_apifirst.serializers.ApiModelSerializer"
     match_subclasses = True
 
+    def _is_partial(self, auto_schema: Any, direction: Any) -> bool:
+        """A response of a GET whose ``?fields=`` applies to this (top-level) serializer."""
+        serializer = self.target
+        parent = getattr(serializer, "parent", None)
+        top_level = parent is None or (
+            isinstance(parent, serializers.ListSerializer) and parent.parent is None
+        )
+        return bool(
+            direction == "response"
+            and getattr(auto_schema, "method", None) == "GET"
+            and top_level
+            and not getattr(serializer, "is_expansion", False)
+            and type(serializer).supports_sparse_fieldsets()
+        )
+
+    def get_name(self, auto_schema: Any, direction: Any) -> str | None:
+        if not self._is_partial(auto_schema, direction):
+            return None
+        return f"{serializer_component_name(auto_schema, self.target, direction)}Partial"
+
     def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         schema = map_serializer_without_extensions(auto_schema, self.target, direction)
+        target_class = type(self.target)
+        if _is_library_doc(target_class, schema.get("description", "")):
+            del schema["description"]  # ApiModelSerializer's, inherited by drf-spectacular
         if direction != "response":
             return schema
-        target_class = type(self.target)
         properties = schema.get("properties", {})
         for name, spec in target_class.expandable_fields().items():
             if name not in properties:
                 continue
             serializer_class, options = spec if isinstance(spec, tuple) else (spec, {})
-            component = auto_schema.resolve_serializer(serializer_class(), direction)
+            nested = serializer_class()
+            nested.is_expansion = True  # the object ?expand= nests: all of it
+            component = auto_schema.resolve_serializer(nested, direction)
             expanded = (
                 {"type": "array", "items": component.ref} if options.get("many") else component.ref
             )
@@ -398,8 +731,14 @@ class ApiModelSerializerExtension(OpenApiSerializerExtension):
                 "anyOf": [plain, expanded],
                 "description": f"Expanded to the object with ?expand={name}.",
             }
-        if target_class.supports_sparse_fieldsets():
+        if self._is_partial(auto_schema, direction):
             schema.pop("required", None)
+            schema["description"] = (
+                f"{schema.get('description', '')}\n\nThe fields `?fields=` selected (all "
+                "when absent)."
+            ).strip()
+        elif properties:
+            schema["required"] = sorted(properties)
         return schema
 
 
@@ -422,7 +761,9 @@ class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "drf_apifirst.authentication.TokenAuthentication"
-    name = "tokenAuth"
+    # Not drf-spectacular's "tokenAuth", which names DRF's own TokenAuthentication: a host
+    # keeping both gets two schemes, each described by its class.
+    name = "knoxTokenAuth"
     match_subclasses = True
     priority = 1  # over drf-spectacular's own knox extension
 

@@ -151,6 +151,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     # Set by paginate_queryset.
     has_next = False
     invalid_page_number_message = _("Must be a whole number from 1 up.")
+    # Responses carry an RFC 8288 Link header (the document promises it only then).
+    sends_link_header = True
 
     def get_page_size(self, request: Request) -> int:
         return _page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
@@ -305,6 +307,7 @@ class CursorPagination(pagination.CursorPagination):
     # Newest first by default; any unique, non-null field works.
     ordering: Any = "-pk"
     invalid_cursor_message = _("Invalid cursor.")  # type: ignore[assignment]
+    sends_link_header = True
 
     def get_page_size(self, request: Request) -> int:
         return _page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)

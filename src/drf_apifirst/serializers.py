@@ -25,6 +25,7 @@ from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.db.models.manager import BaseManager
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
@@ -47,7 +48,9 @@ __all__ = [
     "HyperlinkedApiModelSerializer",
     "QueryPlan",
     "SaveKwargsMixin",
+    "StrictInputMixin",
     "query_plan",
+    "strict_type_errors",
 ]
 
 # The query parameters of field selection.
@@ -428,12 +431,98 @@ class SaveKwargsMixin:
         return super().save(**stamped)  # type: ignore[misc]
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _pk_is_integer(field: relations.PrimaryKeyRelatedField) -> bool | None:
+    """Whether the related model's key is an integer (True), text (False) or unknown."""
+    queryset = getattr(field, "queryset", None)
+    model = getattr(queryset, "model", None)
+    if model is None or getattr(field, "pk_field", None) is not None:
+        return None
+    pk = model._meta.pk
+    if isinstance(pk, models.ForeignKey | models.OneToOneField):  # multi-table inheritance
+        pk = pk.target_field
+    if isinstance(pk, models.AutoField | models.IntegerField):
+        return True
+    if isinstance(pk, models.CharField | models.UUIDField):
+        return False
+    return None
+
+
+def _strict_value_error(field: drf_fields.Field, value: Any) -> Any:
+    """The error for a JSON value of another type than the field's documented one, or
+    None. DRF coerces (``"1"`` for an integer, ``5`` for a string); the document does not."""
+    if value is None:
+        return None  # allow_null decides
+    key: str | None = None
+    if isinstance(field, relations.PrimaryKeyRelatedField):
+        integer = _pk_is_integer(field)
+        if (integer is True and (not _is_number(value) or isinstance(value, float))) or (
+            integer is False and not isinstance(value, str)
+        ):
+            key = "incorrect_type"
+    elif isinstance(field, relations.SlugRelatedField):
+        key = None if isinstance(value, str) else "invalid"
+    elif isinstance(field, drf_fields.CharField):
+        key = None if isinstance(value, str) else "strict_string"
+    elif isinstance(field, drf_fields.BooleanField):
+        key = None if isinstance(value, bool) else "invalid"
+    elif isinstance(field, drf_fields.IntegerField | drf_fields.FloatField):
+        key = None if _is_number(value) else "invalid"
+    if key is None:
+        return None
+    if key == "strict_string":
+        return ErrorDetail(str(_("Not a valid string.")), code="invalid")
+    try:
+        field.fail(key, data_type=type(value).__name__, input=value)
+    except serializers.ValidationError as exc:
+        return exc.detail[0] if isinstance(exc.detail, list) else exc.detail
+    return None  # pragma: no cover - fail() always raises
+
+
+def strict_type_errors(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
+    """``{field: [error]}`` for each writable field given a JSON value of another type than
+    documented: strings for numbers, booleans and integer keys, numbers for strings."""
+    if not isinstance(data, Mapping) or isinstance(data, QueryDict):
+        return {}  # form data is all strings: DRF's parsing is the contract there
+    errors: dict[str, Any] = {}
+    for field in serializer.fields.values():
+        name = str(field.field_name)
+        if field.read_only or field.source == "*" or name not in data:
+            continue
+        value = data[name]
+        if isinstance(field, relations.ManyRelatedField) and isinstance(value, list):
+            child = field.child_relation
+            found = [_strict_value_error(child, item) for item in value]
+            error = next((e for e in found if e is not None), None)
+        else:
+            error = _strict_value_error(field, value)
+        if error is not None:
+            errors[name] = [error]
+    return errors
+
+
+class StrictInputMixin:
+    """Refuses JSON values of another type than the OpenAPI document says (``"1"`` for an
+    integer or a related key, ``5`` for a string, ``"true"`` for a boolean) where DRF would
+    coerce them. ``ApiModelSerializer`` has it; add it to a plain serializer:
+    ``class CommitSerializer(StrictInputMixin, serializers.Serializer)``."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors = strict_type_errors(self, data)  # type: ignore[arg-type]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
 # The model a serializer reads and writes: ``ApiModelSerializer[Task]``, as DRF's stubs
 # type ``ModelSerializer[Task]`` (DRF's classes accept the subscript at run time).
 _MT = TypeVar("_MT", bound=models.Model)
 
 
-class ApiModelSerializer(SaveKwargsMixin, serializers.ModelSerializer[_MT]):
+class ApiModelSerializer(SaveKwargsMixin, StrictInputMixin, serializers.ModelSerializer[_MT]):
     """ModelSerializer with ``fields``/``expand`` selection and a fast read path.
 
     ``Meta`` options beyond DRF's:
@@ -494,24 +583,6 @@ class ApiModelSerializer(SaveKwargsMixin, serializers.ModelSerializer[_MT]):
                 raise InvalidParameters({FIELDS_PARAM: [_unknown_names_message(unknown, fields)]})
             fields = {name: fields[name] for name in fields if name in self._selected_fields}
         return fields
-
-    def to_internal_value(self, data: Any) -> Any:
-        """DRF's, except a string field takes only a JSON string: DRF turns ``123`` and
-        ``2.5e-309`` into text, where the OpenAPI document promises ``type: string``."""
-        if isinstance(data, Mapping):
-            errors = {
-                str(field.field_name): [ErrorDetail(str(_("Not a valid string.")), code="invalid")]
-                for field in self.fields.values()
-                if not field.read_only
-                and isinstance(field, drf_fields.CharField)
-                and field.source != "*"
-                and field.field_name in data
-                and data[field.field_name] is not None
-                and not isinstance(data[field.field_name], str)
-            }
-            if errors:
-                raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)
 
     def _limit_related_to_tenant(self, fields: dict[str, drf_fields.Field]) -> None:
         """``Meta.tenant_lookups = {"project": "organization"}``: a writable relation
@@ -589,9 +660,14 @@ def _unknown_names_message(unknown: list[str], known: Iterable[str]) -> str:
 
 
 def _names(request: Any, param: str) -> tuple[str, ...] | None:
-    raw = request.query_params.get(param)
-    if raw is None:
+    values = request.query_params.getlist(param)
+    if not values:
         return None
+    if len(values) > 1:  # documented style: form, explode false (one comma-separated value)
+        raise InvalidParameters(
+            {param: [ErrorDetail(str(_("Give this parameter once, comma-separated.")), "repeated")]}
+        )
+    raw = values[0]
     names = tuple(sorted({name.strip() for name in raw.split(",") if name.strip()}))
     if not names:
         raise InvalidParameters({param: [_("Name at least one field.")]})

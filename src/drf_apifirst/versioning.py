@@ -172,6 +172,13 @@ class UnknownVersion(Problem):
     default_code = "unknown_version"
     default_detail = _("This API version does not exist.")
     title = _("Unknown API version.")
+    extension_members = {
+        "versions": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The versions this API has.",
+        }
+    }
 
 
 class UnknownAcceptedVersion(UnknownVersion):

@@ -487,3 +487,55 @@ class AuthorViewSet(ReadOnlyApiModelViewSet):
 class TagViewSet(ReadOnlyApiModelViewSet):
     queryset = Tag.objects.all()
     serializer_class = TagSerializer
+
+
+from rest_framework import pagination as drf_pagination  # noqa: E402
+from rest_framework import serializers  # noqa: E402
+from rest_framework.permissions import AllowAny  # noqa: E402
+
+from drf_apifirst.serializers import StrictInputMixin  # noqa: E402
+
+
+class DRFLimitOffsetArticleViewSet(ReadOnlyApiModelViewSet):
+    """A host keeping DRF's LimitOffsetPagination, which sends no Link header."""
+
+    queryset = Article.objects.all()
+    serializer_class = ArticleListSerializer
+    pagination_class = drf_pagination.LimitOffsetPagination
+
+
+class TaggedArticleViewSet(ReadOnlyApiModelViewSet):
+    """``?tags=1&tags=2``: a multiple-choice filter, documented as a repeated parameter."""
+
+    queryset = Article.objects.all()
+    serializer_class = ArticleListSerializer
+    filterset_fields = ["tags", "author"]
+
+
+class StrictCommitSerializer(StrictInputMixin, serializers.Serializer):
+    message = serializers.CharField()
+    additions = serializers.IntegerField()
+
+
+class StrictCommitView(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        serializer = StrictCommitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data)
+
+
+class OwnedTaskWriteSerializer(ApiModelSerializer):
+    class Meta:
+        model = Task
+        fields = ["id", "title", "done", "labels", "owner"]
+
+
+class StrictTaskView(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        serializer = OwnedTaskWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response({"ok": True})
