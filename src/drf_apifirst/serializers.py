@@ -154,29 +154,35 @@ def _to_many(field: drf_fields.Field, model: Any) -> ToMany | None:
             source.target_field.primary_key and target.target_field.primary_key
         ):
             return None
-        pk_attname = related._meta.pk.attname
-        # The related pk is the through table's own column: no join for it.
-        paths = [target.attname if c == pk_attname else f"{target.name}__{c}" for c in columns]
+        pk = related._meta.pk
+        # The related pk is the through table's own column: no join to select or order it.
+        pk_paths = {f"{target.name}__{name}" for name in ("pk", pk.name, pk.attname)}
+        order = [
+            ("-" if term.startswith("-") else "") + target.attname
+            if term.lstrip("-") in pk_paths
+            else term
+            for term in order
+        ]
+        paths = [target.attname if c == pk.attname else f"{target.name}__{c}" for c in columns]
+        # Built once; each page only adds its filter (a queryset is never changed in place).
+        many_to_many_rows = through._default_manager.order_by(*order).values_list(
+            source.attname, *paths
+        )
+        owner_in = f"{source.attname}__in"
 
         def load_many_to_many(pks: list[Any]) -> dict[Any, list[Any]]:
-            rows = (
-                through._default_manager.filter(**{f"{source.attname}__in": pks})
-                .order_by(*order)
-                .values_list(source.attname, *paths)
-            )
-            return _group(rows, convert)
+            return _group(many_to_many_rows.filter(**{owner_in: pks}), convert)
 
         return ToMany(field.source_attrs[0], load_many_to_many, _pk_order(field, related))
     if model_field.one_to_many and not model_field.field.many_to_many:
         foreign_key = model_field.field
         if not foreign_key.target_field.primary_key:
             return None
+        reverse_rows = related._default_manager.values_list(foreign_key.attname, *columns)
+        fk_in = f"{foreign_key.attname}__in"
 
         def load_reverse_foreign_key(pks: list[Any]) -> dict[Any, list[Any]]:
-            rows = related._default_manager.filter(
-                **{f"{foreign_key.attname}__in": pks}
-            ).values_list(foreign_key.attname, *columns)
-            return _group(rows, convert)
+            return _group(reverse_rows.filter(**{fk_in: pks}), convert)
 
         return ToMany(field.source_attrs[0], load_reverse_foreign_key)
     return None
