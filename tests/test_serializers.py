@@ -586,3 +586,12 @@ def test_the_current_time_zone_is_read_per_request(articles, settings):
         drf = DrfArticleSerializer(articles[0]).data
     assert fast["created"] == "2026-02-01T12:00:30.123456Z"
     assert paris["created"] == drf["created"] == "2026-02-01T13:00:30.123456+01:00"
+
+
+@pytest.mark.django_db
+def test_fields_removed_from_an_instance_are_not_shown(articles):
+    from tests.testapp.serializers import ArticleListSerializer
+
+    serializer = ArticleListSerializer(articles[0])
+    serializer.fields.pop("title")
+    assert serializer.data == {"id": articles[0].pk}

@@ -813,14 +813,17 @@ class ApiModelSerializer(SaveKwargsMixin, serializers.ModelSerializer):
 
         Built once per class and field selection (``shared_read_plan``) when nothing in
         it can depend on the request; this instance then never builds its ``fields``.
-        Built for this instance when its fields may differ from the class's (``fields``
-        already touched, e.g. popped in ``__init__``; ``get_fields`` overridden) or a
-        field may read the context (a custom or hyperlinked field, a method field of a
-        nested serializer)."""
+        Built for this instance when its fields may differ from the class's (the class
+        overrides ``__init__``, ``get_fields`` or ``fields``; fields built here are not
+        the class's) or a field may read the context (a custom or hyperlinked field, a
+        method field of a nested serializer)."""
         plan: ReadPlan | None = self.__dict__.get("_apifirst_read_plan")
         if plan is None:
-            if "fields" not in self.__dict__ and _fields_fixed_by_class(type(self)):
+            if _fields_fixed_by_class(type(self)):
                 plan = shared_read_plan(type(self), self._selected_fields, self._expanded_fields)
+                built = self.__dict__.get("fields")  # e.g. by validation, before a write's reply
+                if plan is not None and built is not None and plan.names != _readable(built):
+                    plan = None  # someone changed this instance's fields
             if plan is None:
                 plan = ReadPlan(self)
             self.__dict__["_apifirst_read_plan"] = plan
@@ -909,6 +912,7 @@ class ReadPlan:
                 self.shareable = False
             self.readers.append((str(field.field_name), _fast_reader(field, model, to_many)))
         self.needs_preload = bool(self.loads or self.nested)
+        self.names = _readable(serializer.fields)
 
     def _add_nested(self, field: drf_fields.Field, model: Any) -> None:
         if len(field.source_attrs) != 1 or _model_field(model, field.source_attrs[0]) is None:
@@ -927,6 +931,10 @@ class ReadPlan:
         for position, method_name in self.methods:
             readers[position] = (readers[position][0], getattr(serializer, method_name))
         return readers
+
+
+def _readable(fields: Mapping[str, drf_fields.Field]) -> tuple[str, ...]:
+    return tuple(name for name, field in fields.items() if not field.write_only)
 
 
 def _fields_fixed_by_class(serializer_class: type) -> bool:
