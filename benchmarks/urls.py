@@ -439,18 +439,10 @@ class RowOffsetViewSet(ReadOnlyApiModelViewSet):
     pagination_class = RowOffsetPagination
 
 
-class CachedArticleViewSet(ReadOnlyApiModelViewSet):
-    queryset = Article.objects.all()
-    serializer_class = article_serializer(ApiModelSerializer, "ids")
-    cache_seconds = 60
-    cache_models = [Author, Tag]
-
-
 router = SimpleRouter()
 for _shape in ("ids", "slugs", "nested", "method", "detail", "create", "apikey"):
     router.register(f"drf/{_shape}", drf_viewset(_shape), basename=f"drf-{_shape}")
     router.register(f"apifirst/{_shape}", apifirst_viewset(_shape), basename=f"api-{_shape}")
-router.register("apifirst/cached", CachedArticleViewSet, basename="apifirst-cached")
 router.register("apifirst/rows-cursor", RowCursorViewSet, basename="rows-cursor")
 router.register("apifirst/rows-offset", RowOffsetViewSet, basename="rows-offset")
 
