@@ -595,3 +595,21 @@ def test_fields_removed_from_an_instance_are_not_shown(articles):
     serializer = ArticleListSerializer(articles[0])
     serializer.fields.pop("title")
     assert serializer.data == {"id": articles[0].pk}
+
+
+@pytest.mark.django_db
+def test_a_relation_prefetched_after_a_load_is_read_from_the_prefetch(articles):
+    from django.db.models import prefetch_related_objects
+
+    from tests.testapp.models import Tag
+
+    article = Article.objects.get(pk=articles[3].pk)
+    assert ArticleSerializer(article, fields=("tags",)).data["tags"] == [
+        t.pk for t in articles[3].tags.all()
+    ]
+    article.tags.through.objects.filter(article_id=article.pk).delete()
+    article.tags.add(Tag.objects.order_by("pk").last())
+    prefetch_related_objects([article], "tags")
+    assert ArticleSerializer(article, fields=("tags",)).data["tags"] == [
+        Tag.objects.order_by("pk").last().pk
+    ]

@@ -842,17 +842,17 @@ class ApiModelSerializer(SaveKwargsMixin, serializers.ModelSerializer):
         if not instances or not plan.needs_preload:
             return
         for to_many in plan.loads:
-            name = to_many.name
-            pending = [
-                obj
-                for obj in instances
-                if obj.pk is not None and name not in prefetched_relations(obj)
-            ]
+            name, key = to_many.name, to_many.key
+            pending = []
+            for obj in instances:
+                if obj.pk is None or name in prefetched_relations(obj):
+                    obj.__dict__.pop(key, None)  # read DRF's way, never an older load
+                else:
+                    pending.append(obj)
             if not pending:
                 continue
             supplied = _supplied_ids(pending, to_many)
             loaded = supplied if supplied is not None else to_many.load([o.pk for o in pending])
-            key = to_many.key
             for obj in pending:
                 obj.__dict__[key] = loaded.get(obj.pk, [])
         for name, nested in plan.nested:
