@@ -6,6 +6,7 @@ class Author(models.Model):
 
     class Meta:
         app_label = "benchapp"
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return self.name
@@ -16,6 +17,8 @@ class Tag(models.Model):
 
     class Meta:
         app_label = "benchapp"
+        # Every stack lists tags in this order, so all four answer the same JSON.
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return self.name
