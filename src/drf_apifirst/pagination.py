@@ -225,6 +225,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     max_limit: int | None = None
     # The largest offset a client may ask for (databases' OFFSET is a bounded integer).
     max_offset = MAX_PAGE_NUMBER
+    # Responses carry an RFC 8288 Link header (the document promises it only then).
+    sends_link_header = True
     # As PageNumberPagination's: "exact", "none" or "estimate".
     count_mode = "exact"
     estimate_threshold = 100_000
