@@ -9,6 +9,11 @@ lock per key, which expires after ``IDEMPOTENCY_LOCK_SECONDS`` should a worker d
 Failed validation (400), auth and rate-limit refusals and server errors are not kept, so
 the client can fix and retry.
 
+When the store cannot be reached (Redis down for the ``CacheStore``), a request that
+carries a key is refused with a 503 ``service_unavailable`` problem and ``Retry-After``
+before the view runs: without the lock, a retry could create a second row. Requests
+without a key go on. The ``DatabaseStore`` keeps working while the cache is down.
+
     class OrderViewSet(ApiModelViewSet):
         idempotency = "required"    # True (optional, the default), "required" or False
 
@@ -30,7 +35,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from drf_apifirst.context import canonical_query, request_context
-from drf_apifirst.exceptions import Problem, ShortCircuit
+from drf_apifirst.exceptions import Problem, ServiceUnavailable, ShortCircuit
+from drf_apifirst.faults import CACHE_ERRORS, DATABASE_ERRORS, cache_failed
 from drf_apifirst.principals import get_principal, get_tenant, tenant_ident
 from drf_apifirst.settings import apifirst_settings
 
@@ -50,6 +56,8 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 # Responses that are kept: what the endpoint decided, not a refusal to start it.
 _NOT_KEPT = {400, 401, 403, 409, 412, 422, 428, 429}
+# What a store raises when it cannot be reached: the cache's errors, the database's.
+_STORE_ERRORS = CACHE_ERRORS + DATABASE_ERRORS
 # Headers a replay repeats.
 _KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Link", "Content-Language")
 
@@ -228,15 +236,24 @@ class IdempotencyMixin:
         record_key = self.get_record_key(request, key)
         fingerprint = hashlib.sha256(request.body).hexdigest()
         store = self.get_idempotency_store()
-        _replay_if_stored(store.get(record_key), fingerprint)
-        if not store.lock(record_key):
+        try:
+            _replay_if_stored(store.get(record_key), fingerprint)
+            locked = store.lock(record_key)
+        except _STORE_ERRORS as exc:
+            cache_failed("idempotency store", exc)
+            raise ServiceUnavailable() from exc
+        if not locked:
             raise IdempotencyKeyInUse()
         # The first request may have finished between our read and our lock: read again.
         try:
             _replay_if_stored(store.get(record_key), fingerprint)
         except (ShortCircuit, IdempotencyKeyMismatch):
-            store.release(record_key)
+            _release(store, record_key)
             raise
+        except _STORE_ERRORS as exc:
+            cache_failed("idempotency store", exc)
+            _release(store, record_key)
+            raise ServiceUnavailable() from exc
         request_context(request).idempotency = (store, record_key, fingerprint)
 
     def finish_idempotent_request(self, request: Any, response: Any) -> None:
@@ -251,17 +268,30 @@ class IdempotencyMixin:
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()
                 kept = {n: response[n] for n in _KEPT_HEADERS if response.has_header(n)}
-                store.save(
-                    record_key,
-                    {
-                        "fingerprint": fingerprint,
-                        "status": response.status_code,
-                        "headers": kept,
-                        "content": response.content,
-                    },
-                )
-        finally:
-            store.release(record_key)
+                record = {
+                    "fingerprint": fingerprint,
+                    "status": response.status_code,
+                    "headers": kept,
+                    "content": response.content,
+                }
+                try:
+                    store.save(record_key, record)
+                except _STORE_ERRORS as exc:
+                    # The write is done: answer it. A retry of this key cannot be
+                    # replayed; the lock, if it survived, refuses retries until it expires.
+                    cache_failed("idempotency store, response not kept", exc)
+                    return
+        except BaseException:
+            _release(store, record_key)
+            raise
+        _release(store, record_key)
+
+
+def _release(store: IdempotencyStore, record_key: str) -> None:
+    try:
+        store.release(record_key)
+    except _STORE_ERRORS as exc:  # the lock expires by itself (IDEMPOTENCY_LOCK_SECONDS)
+        cache_failed("idempotency lock release", exc)
 
 
 def _replay_if_stored(stored: dict[str, Any] | None, fingerprint: str) -> None:

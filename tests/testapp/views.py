@@ -409,3 +409,19 @@ class FilteredOwnedTaskViewSet(ReadOnlyApiModelViewSet):
     tenant_field = "owner"
     filterset_fields = ["owner", "labels"]
     filter_tenant_lookups = {"labels": "task__owner"}
+
+
+# --- A database that is down: OperationalError / InterfaceError from a view ---
+from django.db import InterfaceError, OperationalError  # noqa: E402
+
+
+class DatabaseDownView(APIView):
+    def get(self, request):
+        raise OperationalError("connection to server at 10.0.0.5 failed: Connection refused")
+
+    def post(self, request):
+        raise InterfaceError("connection already closed")
+
+
+def plain_database_down(request):
+    raise OperationalError("server closed the connection unexpectedly")
