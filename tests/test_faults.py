@@ -145,6 +145,25 @@ def test_a_store_that_fails_after_the_write_still_answers_the_write(api_client, 
     assert Task.objects.filter(title="Kept").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_store_a_keyed_request_that_fails_midway_leaves_no_write(settings):
+    """The database went away after the view's first write: a 503, and that write is
+    rolled back with the request (lock, write and record share one transaction), so the
+    client's retry with the same key cannot make a second row."""
+    from rest_framework.test import APIClient
+
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "IDEMPOTENCY_STORE": "database"}
+    client = APIClient(raise_request_exception=False)
+    response = client.post(
+        "/api/idempotent-tasks/write-then-fail/",
+        {"title": "Half"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="midway",
+    )
+    assert_unavailable_problem(response)
+    assert not Task.objects.filter(title="Half").exists()
+
+
 # --- the response cache ---
 
 

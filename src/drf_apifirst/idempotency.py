@@ -91,6 +91,10 @@ class IdempotencyKeyInUse(Problem):
 class IdempotencyStore:
     """Where kept responses live. ``lock`` must be atomic across processes."""
 
+    # True when the store writes through the default database: a keyed request then runs
+    # in one transaction with its lock and record (IdempotencyMixin.dispatch).
+    atomic = False
+
     def get(self, record_key: str) -> dict[str, Any] | None:
         """The kept response (fingerprint, status, headers, content), or None."""
         raise NotImplementedError("IdempotencyStore.get() must be implemented.")
@@ -133,8 +137,12 @@ class CacheStore(IdempotencyStore):
 
 class DatabaseStore(IdempotencyStore):
     """Kept responses in the ``IdempotencyRecord`` table; the lock is the row itself,
-    inserted under a unique constraint. Outside ``ATOMIC_REQUESTS``, so other workers see
-    the lock at once."""
+    inserted under a unique constraint, in the request's own transaction with the write
+    and the record: a worker or host that dies mid-request leaves no row, no lock and no
+    record (the database rolls them back together), so the client's retry runs once. A
+    concurrent request with the same key waits for that transaction, then gets a 409."""
+
+    atomic = True
 
     def get(self, record_key: str) -> dict[str, Any] | None:
         from drf_apifirst.models import IdempotencyRecord
@@ -202,6 +210,26 @@ class IdempotencyMixin:
 
     # True: honoured when sent; "required": 400 without it; False: ignored.
     idempotency: bool | str = True
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """With an ``atomic`` store (``DatabaseStore``), a keyed request runs in one
+        transaction with its lock and its record: when it fails (a 5xx, the database
+        going away mid-request) or its host dies, its writes go with it, so the retry
+        the client is entitled to cannot duplicate them. The ``CacheStore`` saves its
+        record just after the write commits: a crash in between, or a 5xx after a
+        write, leaves a row a retry repeats."""
+        if (
+            self.idempotency
+            and request.method in apifirst_settings.IDEMPOTENT_METHODS
+            and request.headers.get(HEADER) is not None
+            and self.get_idempotency_store().atomic
+        ):
+            with transaction.atomic():
+                response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+                return response
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def get_idempotency_store(self) -> IdempotencyStore:
         return idempotency_store_class()()

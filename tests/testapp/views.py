@@ -270,6 +270,14 @@ class IdempotentTaskViewSet(ApiModelViewSet):
         task = Task.objects.create(title=request.data.get("title", "slow"))
         return Response({"id": task.pk}, status=201)
 
+    @action(detail=False, methods=["post"], url_path="write-then-fail")
+    def write_then_fail(self, request, version=None):
+        """A write, then the database goes away before the request is done."""
+        Task.objects.create(title=request.data.get("title", "half"))
+        from django.db import OperationalError
+
+        raise OperationalError("server closed the connection unexpectedly")
+
 
 class KeyRequiredTaskViewSet(ApiModelViewSet):
     queryset = Task.objects.all()
