@@ -164,6 +164,30 @@ def test_with_the_database_store_a_keyed_request_that_fails_midway_leaves_no_wri
     assert not Task.objects.filter(title="Half").exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_store_a_record_that_cannot_be_saved_undoes_the_write(
+    settings, monkeypatch
+):
+    """Write and record commit together: when the record cannot be saved, the client is
+    not told the write succeeded, and the write is rolled back."""
+    from django.db import OperationalError
+    from rest_framework.test import APIClient
+
+    from drf_apifirst.idempotency import DatabaseStore
+
+    def lost(self, record_key, record):
+        raise OperationalError("the connection went away")
+
+    monkeypatch.setattr(DatabaseStore, "save", lost)
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "IDEMPOTENCY_STORE": "database"}
+    client = APIClient(raise_request_exception=False)
+    response = client.post(
+        "/api/idempotent-tasks/", {"title": "Unsaved"}, format="json", HTTP_IDEMPOTENCY_KEY="u"
+    )
+    assert_unavailable_problem(response)
+    assert not Task.objects.filter(title="Unsaved").exists()
+
+
 # --- the response cache ---
 
 

@@ -305,6 +305,10 @@ class IdempotencyMixin:
                 try:
                     store.save(record_key, record)
                 except _STORE_ERRORS as exc:
+                    if store.atomic:
+                        # Write and record commit together or not at all: not a success.
+                        # (Outside DRF's handler here: ProblemMiddleware answers the 503.)
+                        raise
                     # The write is done: answer it. A retry of this key cannot be
                     # replayed; the lock, if it survived, refuses retries until it expires.
                     cache_failed("idempotency store, response not kept", exc)
