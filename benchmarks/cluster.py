@@ -13,9 +13,9 @@ exactly its address (``TRUSTED_PROXIES=10.77.2.2/32``).
 Then it measures, printing one table: the exactness scenarios (login and per-key limits,
 one Idempotency-Key from 50 clients, concurrent If-Match writes, a write on one host
 read from another) and the faults (an app host killed with SIGKILL under load, a
-graceful restart of each host, Redis stopped for a while, PostgreSQL restarted, a slow
-database link). Without ``--short``, also throughput and p50/p99 per endpoint with 1, 2
-and 3 hosts in rotation (wrk). Exit status 1 when an invariant does not hold.
+graceful restart of each host, Redis stopped for a while, PostgreSQL restarted, the
+database host's link down). Without ``--short``, also throughput and p50/p99 per
+endpoint with 1, 2 and 3 hosts in rotation (wrk). Exit status 1 when an invariant does not hold.
 
 Everything it starts is stopped and every namespace deleted on the way out.
 """
@@ -226,6 +226,8 @@ defaults
     timeout client 60s
     timeout server 30s
     timeout http-request 10s
+    # A saturated host answers /readyz late, queued behind requests: not a dead host.
+    timeout check 10s
     retries 3
     option redispatch 1
     errorfile 502 {workdir}/502.http
@@ -726,11 +728,13 @@ class Run:
         tag = f"{scenario.split()[0]}-{uuid.uuid4().hex[:6]}"
         load = Load(self, tag)
         load.start()
-        time.sleep(2 if self.options.short else 10)
-        what = act()
-        recovered_at = time.monotonic() + recovery
-        time.sleep(recovery + (3 if self.options.short else 10))
-        load.stop()
+        try:
+            time.sleep(2 if self.options.short else 10)
+            what = act()
+            recovered_at = time.monotonic() + recovery
+            time.sleep(recovery + (3 if self.options.short else 10))
+        finally:
+            load.stop()
         rows = self.task_rows(tag)
         acked = [w for w in load.writes if w["status"] == 201]
         lost = [w for w in acked if rows.get(w["title"], 0) == 0]
@@ -801,13 +805,15 @@ class Run:
         self.services.restart_postgres()
         return f"PostgreSQL restarted (-m fast) in {time.monotonic() - started:.1f}s"
 
-    def slow_database(self) -> str:
+    def database_unreachable(self) -> str:
+        """The database host's link goes down: packets to PostgreSQL and Redis are lost
+        (this kernel has no netem for added latency; a silent link is the harder case:
+        nothing answers, nothing refuses)."""
         seconds = 6 if self.options.short else 15
-        device = ["tc", "qdisc", "add", "dev", "db0", "root", "netem", "delay", "2000ms"]
-        run(*in_ns(DB, *device))
+        run(*in_ns(DB, "ip", "link", "set", "db0", "down"))
         time.sleep(seconds)
-        run(*in_ns(DB, "tc", "qdisc", "del", "dev", "db0", "root"))
-        return f"2000 ms added to the database link for {seconds}s"
+        run(*in_ns(DB, "ip", "link", "set", "db0", "up"))
+        return f"the database host's link down for {seconds}s"
 
 
 class Load:
@@ -822,9 +828,9 @@ class Load:
         self.attempts: list[tuple[float, str, bool]] = []
         self.writes: list[dict[str, Any]] = []
         self.threads = [
-            threading.Thread(target=self.write, args=(CLIENT_ADDRESSES[2 + i],))
+            threading.Thread(target=self.write, args=(CLIENT_ADDRESSES[2 + i],), daemon=True)
             for i in range(writers)
-        ] + [threading.Thread(target=self.read, args=(CLIENT_ADDRESSES[8 + i],))
+        ] + [threading.Thread(target=self.read, args=(CLIENT_ADDRESSES[8 + i],), daemon=True)
              for i in range(readers)]  # fmt: skip
 
     def start(self) -> None:
@@ -940,6 +946,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=50, help="tasks per demo project")
     parser.add_argument("--duration", type=int, default=20, help="seconds of wrk per run")
     parser.add_argument("--workdir", default="/tmp/afc-cluster")
+    parser.add_argument("--throughput-only", action="store_true", help="skip the scenarios")
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("scripts/cluster builds network namespaces: run it as root (CI does).")
@@ -956,26 +963,12 @@ def main() -> int:
               flush=True)  # fmt: skip
         cluster.up()
         print(f"Up in {time.monotonic() - started:.0f}s. Scenarios:", flush=True)
-        cluster.request_ids()
-        cluster.login_limit()
-        cluster.key_limit()
-        cluster.idempotency_burst()
-        cluster.if_match()
-        cluster.cache_across_hosts()
-        cluster.fault("kill an app host (SIGKILL) under load",
-                      "routed around; no acknowledged write lost, no duplicate, retries "
-                      "answered", cluster.kill_host)  # fmt: skip
-        cluster.fault("graceful restart of each host under load", "no non-2xx",
-                      cluster.rolling_restart, all_2xx=True)  # fmt: skip
-        cluster.fault("Redis stopped, then restarted, under load",
-                      "reads served (throttles open), keyed writes 503 + Retry-After, "
-                      "recovery without restart", cluster.redis_outage)  # fmt: skip
-        cluster.fault("PostgreSQL restarted under load",
-                      "503 problems in the gap, never a 500; recovery without restart",
-                      cluster.postgres_restart, recovery=5.0)  # fmt: skip
-        cluster.fault("slow database link (tc netem) under load",
-                      "timeouts are problems, not hung workers; recovery",
-                      cluster.slow_database, recovery=25.0)  # fmt: skip
+        if not options.throughput_only:
+            for scenario in (cluster.request_ids, cluster.login_limit, cluster.key_limit,
+                             cluster.idempotency_burst, cluster.if_match,
+                             cluster.cache_across_hosts):  # fmt: skip
+                scenario()
+            run_faults(cluster)
         if not options.short:
             table = throughput(cluster, options.duration)
     finally:
@@ -993,6 +986,25 @@ def main() -> int:
         print("\nThroughput (wrk, 4 endpoints at once, 4 connections each):\n")
         print("\n".join(table))
     return 0 if all(row.ok for row in cluster.rows) else 1
+
+
+def run_faults(cluster: Run) -> None:
+    """Each fault under load, in turn."""
+    cluster.fault("kill an app host (SIGKILL) under load",
+                  "routed around; no acknowledged write lost, no duplicate, retries "
+                  "answered", cluster.kill_host)  # fmt: skip
+    cluster.fault("graceful restart of each host under load", "no non-2xx",
+                  cluster.rolling_restart, all_2xx=True)  # fmt: skip
+    cluster.fault("Redis stopped, then restarted, under load",
+                  "reads served (throttles open); keyed writes go on with the database "
+                  "store (503 + Retry-After with the cache store); recovery",
+                  cluster.redis_outage)  # fmt: skip
+    cluster.fault("PostgreSQL restarted under load",
+                  "503 problems in the gap, never a 500; recovery without restart",
+                  cluster.postgres_restart, recovery=5.0)  # fmt: skip
+    cluster.fault("database host unreachable (link down) under load",
+                  "bounded timeouts answered as problems, not hung workers; recovery",
+                  cluster.database_unreachable, recovery=10.0)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -97,6 +97,8 @@ else:
     _statement_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "5000"))
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         connect_timeout=int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
+        # A query the network stops carrying fails after this long (libpq, milliseconds).
+        tcp_user_timeout=_statement_ms,
         options=f"-c statement_timeout={_statement_ms}",
     )
 # --8<-- [end:database]
