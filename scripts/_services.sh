@@ -104,3 +104,9 @@ ensure_wrk() {
     command -v wrk >/dev/null 2>&1 && return
     _install wrk || echo "wrk is not installed: the load env will fail."
 }
+
+# HAProxy for the cluster env (scripts/cluster).
+ensure_haproxy() {
+    command -v haproxy >/dev/null 2>&1 && return
+    _install haproxy || echo "haproxy is not installed: the cluster env will fail."
+}

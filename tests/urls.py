@@ -67,5 +67,7 @@ urlpatterns = [
     path("api/broken-contract/", views.BrokenContractView.as_view()),
     path("api/plain/post-only/", views.plain_post_only),
     path("api/plain/boom/", views.plain_boom),
+    path("api/database-down/", views.DatabaseDownView.as_view()),
+    path("api/plain/database-down/", views.plain_database_down),
     path("html/boom/", views.plain_boom),
 ]

@@ -89,6 +89,18 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock instead of failing; If-Match checks stay atomic.
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+else:
+    # A connection PostgreSQL dropped (a restart) is replaced at the next request instead
+    # of failing it; connecting and each statement are bounded, so a database that hangs
+    # answers 503 problems instead of holding every worker.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    _statement_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "5000"))
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
+        # A query the network stops carrying fails after this long (libpq, milliseconds).
+        tcp_user_timeout=_statement_ms,
+        options=f"-c statement_timeout={_statement_ms}",
+    )
 # --8<-- [end:database]
 
 # --8<-- [start:cache]
@@ -100,6 +112,8 @@ CACHES = {
             "LOCATION": REDIS_URL,
             # Several deployments (or a load test) can share one Redis.
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+            # A Redis that is down or hangs fails a call in a second, not a worker's life.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -126,6 +140,10 @@ if _relaxed:
     if unknown := set(_names) - set(_rates):
         raise ImproperlyConfigured(f"APIFIRST_EXAMPLE_RELAXED_LIMITS: unknown {sorted(unknown)}")
     _rates.update(dict.fromkeys(_names, "1000000/minute"))
+# Cluster runs only (scripts/cluster): exact rates, "api_key=120/minute,login=10/minute".
+for _item in filter(None, os.environ.get("APIFIRST_EXAMPLE_RATES", "").split(",")):
+    _name, _, _rate = _item.partition("=")
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][_name.strip()] = _rate.strip()
 SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(
     TITLE="Task tracker API",
     DESCRIPTION="The drf-apifirst example project: a multi-tenant task tracker.",
@@ -195,7 +213,15 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # One load balancer in front: its X-Forwarded-For hop names the client (rate limits).
-    DRF_APIFIRST["TRUSTED_PROXIES"] = int(os.environ.get("TRUSTED_PROXIES", "1"))
+    # A number of hops, or the proxies' networks: TRUSTED_PROXIES=10.77.2.2/32,10.0.0.0/8.
+    # IDEMPOTENCY_STORE=drf_apifirst.idempotency.DatabaseStore: records survive a Redis
+    # restart, and a key's lock, write and record commit together (docs/deploying.md).
+    if os.environ.get("IDEMPOTENCY_STORE"):
+        DRF_APIFIRST["IDEMPOTENCY_STORE"] = os.environ["IDEMPOTENCY_STORE"]
+    _proxies = os.environ.get("TRUSTED_PROXIES", "1")
+    DRF_APIFIRST["TRUSTED_PROXIES"] = (
+        int(_proxies) if _proxies.isdigit() else [n.strip() for n in _proxies.split(",")]
+    )
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -266,7 +266,9 @@ def test_readiness_checks_the_database_and_the_cache(client):
 
 
 @pytest.mark.django_db
-def test_readiness_is_a_503_problem_when_the_cache_is_down(client, monkeypatch):
+def test_readiness_says_degraded_but_stays_ready_when_the_cache_is_down(client, monkeypatch):
+    """The API serves without the cache, and every host shares it: a load balancer must
+    not take them all out of rotation for it."""
     from django.core.cache import caches
 
     def broken(*args, **kwargs):
@@ -275,11 +277,33 @@ def test_readiness_is_a_503_problem_when_the_cache_is_down(client, monkeypatch):
     # The backend itself, not the `cache` proxy (whose target a test may swap).
     monkeypatch.setattr(caches["default"], "set", broken)
     response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "cache": "down: ConnectionError"},
+    }
+
+
+@pytest.mark.django_db
+def test_readiness_is_a_503_problem_when_the_database_is_down(client, monkeypatch):
+    from django.db import OperationalError
+
+    from tracker import health
+
+    class Refused:
+        def __enter__(self):
+            raise OperationalError("connection refused")
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(health.connection, "cursor", Refused)
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["code"] == "not_ready"
-    assert body["checks"] == {"database": "ok", "cache": "down: ConnectionError"}
+    assert body["checks"] == {"database": "down: OperationalError", "cache": "ok"}
 
 
 def test_gunicorn_serves_with_several_workers_and_logs_json_lines(tmp_path):

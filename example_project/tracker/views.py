@@ -100,6 +100,8 @@ class LabelViewSet(ApiModelViewSet):
     tenant_field = "organization"
     scopes = "labels"
     serializer_class = LabelSerializer
+    # Read on every screen, written rarely: cached, and invalidated by every write.
+    cache_seconds = 60
     ordering_fields = ["name"]
     search_fields = ["name"]
 

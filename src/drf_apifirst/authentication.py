@@ -29,6 +29,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from drf_apifirst.faults import CACHE_ERRORS, cache_failed
 from drf_apifirst.models import AbstractAPIKey, get_api_key_model
 from drf_apifirst.settings import apifirst_settings
 
@@ -58,7 +59,7 @@ def lookup_api_key(key: str) -> AbstractAPIKey | None:
     model = get_api_key_model()
     seconds = apifirst_settings.API_KEY_CACHE_SECONDS
     cache_key = _cache_key(model, prefix)
-    api_key = cache.get(cache_key) if seconds else None
+    api_key = _cached(cache.get, cache_key) if seconds else None
     if api_key is None:
         queryset = model.objects.filter(prefix=prefix)
         if any(field.name == "owner" for field in model._meta.fields):
@@ -67,13 +68,24 @@ def lookup_api_key(key: str) -> AbstractAPIKey | None:
         if api_key is None:
             return None
         if seconds:
-            cache.set(cache_key, api_key, seconds)
+            _cached(cache.set, cache_key, api_key, seconds)
     return api_key if api_key.is_valid(key) else None
+
+
+def _cached(operation: Any, *args: Any) -> Any:
+    """A cache call that answers None while the cache is down (the database answers)."""
+    try:
+        return operation(*args)
+    except CACHE_ERRORS as exc:
+        cache_failed("API key lookup", exc)
+        return None
 
 
 def forget_api_key(api_key: AbstractAPIKey) -> None:
     """Drop a key from the lookup cache (done on every save and delete of a key)."""
-    cache.delete(_cache_key(type(api_key), api_key.prefix))
+    # While the cache is down this cannot reach it: a revoked key may be honoured from a
+    # cache that comes back with it, for at most API_KEY_CACHE_SECONDS.
+    _cached(cache.delete, _cache_key(type(api_key), api_key.prefix))
 
 
 def drop_cached_api_key(sender: type, instance: object, **kwargs: object) -> None:
@@ -90,12 +102,14 @@ def _record_use(api_key: AbstractAPIKey) -> None:
     if interval and last is not None and (now - last).total_seconds() < interval:
         return
     # One process per interval wins this add (atomic in Redis, Memcached and locmem).
-    if interval and not cache.add(f"drf_apifirst:apikey-used:{api_key.prefix}", 1, interval):
-        return
+    used_key = f"drf_apifirst:apikey-used:{api_key.prefix}"
+    if interval and not _cached(cache.add, used_key, 1, interval):
+        return  # another process writes it (or the cache is down: skip it this time)
     type(api_key).objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
     if apifirst_settings.API_KEY_CACHE_SECONDS:
-        cache.set(
+        _cached(
+            cache.set,
             _cache_key(type(api_key), api_key.prefix),
             api_key,
             apifirst_settings.API_KEY_CACHE_SECONDS,

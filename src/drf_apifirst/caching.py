@@ -14,6 +14,10 @@ models a view reads are its queryset's, its serializers' (nested and expandable 
 included) and ``cache_models``. A hit is answered after authentication, permissions and
 throttling, without touching the database.
 
+While the cache cannot be reached, responses are neither read from it nor stored (the
+view answers, from the database). A write whose generation bump could not reach the
+cache is bumped again by this process's next cached request, before it reads the cache.
+
 Hooks: ``get_cache_ttl()``, ``get_cache_models()``, ``get_cache_key(request)``.
 """
 
@@ -34,6 +38,7 @@ from rest_framework import serializers
 from drf_apifirst.compat import declared_fields
 from drf_apifirst.context import canonical_query, request_context
 from drf_apifirst.exceptions import ShortCircuit
+from drf_apifirst.faults import CACHE_ERRORS, cache_failed
 from drf_apifirst.principals import get_principal, get_tenant, granted_scopes, tenant_ident
 from drf_apifirst.settings import apifirst_settings
 
@@ -53,16 +58,34 @@ RESPONSE_KEY_PREFIX = "drf_apifirst:resp:"
 _KEPT_HEADERS = ("Content-Type", "ETag", "Link", "Deprecation", "Sunset", "Content-Language")
 
 _WATCHED: set[str] = set()
+# Models written while the cache was down, in this process: bumped when it answers again.
+_PENDING_BUMPS: set[str] = set()
 
 
 def _bump(labels: Iterable[str]) -> None:
     for label in labels:
         key = GENERATION_KEY.format(label=label)
+        try:
+            if not cache.add(key, 1, None):
+                try:
+                    cache.incr(key)
+                except ValueError:  # evicted between add and incr
+                    cache.set(key, 1, None)
+        except CACHE_ERRORS as exc:
+            # The write itself succeeded; never fail it for the cache's sake.
+            cache_failed(f"generation of {label}", exc)
+            _PENDING_BUMPS.add(label)
+        else:
+            _PENDING_BUMPS.discard(label)
+
+
+def _bump_pending() -> None:
+    """Bump what was written while the cache was down (raises while it still is)."""
+    for label in list(_PENDING_BUMPS):
+        key = GENERATION_KEY.format(label=label)
         if not cache.add(key, 1, None):
-            try:
-                cache.incr(key)
-            except ValueError:  # evicted between add and incr
-                cache.set(key, 1, None)
+            cache.incr(key)
+        _PENDING_BUMPS.discard(label)
 
 
 def bump_generation(sender: Any, **kwargs: Any) -> None:
@@ -200,8 +223,13 @@ class ResponseCacheMixin:
         """Pipeline step: a hit is raised as a ``ShortCircuit``; a miss remembers its key."""
         if request.method != "GET" or not self.get_cache_ttl():
             return
-        key = self.get_cache_key(request)
-        stored = cache.get(key)
+        try:
+            _bump_pending()
+            key = self.get_cache_key(request)
+            stored = cache.get(key)
+        except CACHE_ERRORS as exc:
+            cache_failed("response cache", exc)
+            return  # bypassed: the view answers, nothing is stored
         if stored is not None:
             response = HttpResponse(stored["content"], status=200)
             for name, value in stored["headers"].items():
@@ -221,8 +249,12 @@ class ResponseCacheMixin:
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             kept = {n: response[n] for n in _KEPT_HEADERS if response.has_header(n)}
-            cache.set(key, {"content": response.content, "headers": kept}, ttl)
-            response["X-Cache"] = "miss"
+            try:
+                cache.set(key, {"content": response.content, "headers": kept}, ttl)
+            except CACHE_ERRORS as exc:
+                cache_failed("response cache", exc)
+            else:
+                response["X-Cache"] = "miss"
         if response.status_code == 200:
             if self.cache_public and not getattr(self, "tenant_field", None):
                 patch_cache_control(response, public=True, max_age=ttl)

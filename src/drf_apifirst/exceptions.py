@@ -30,6 +30,7 @@ __all__ = [
     "Problem",
     "RequestTooLarge",
     "ServerError",
+    "ServiceUnavailable",
     "ShortCircuit",
 ]
 
@@ -88,6 +89,18 @@ class ServerError(APIException):
     status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
     default_code = "server_error"
     default_detail = _("A server error occurred.")
+
+
+class ServiceUnavailable(Problem):
+    """A dependency (the database, the cache) is unreachable: retry later. Answered instead
+    of a 500 or of a write that could be duplicated; the cause is logged, not sent."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = _("A service this request needs is unavailable. Retry later.")
+    title = _("Service unavailable.")
+    # Seconds the client is told to wait (Retry-After).
+    wait: float = 5
 
 
 class ShortCircuit(Exception):

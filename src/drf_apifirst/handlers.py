@@ -24,7 +24,14 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
 from drf_apifirst.compat import http_request
-from drf_apifirst.exceptions import BadRequest, RequestTooLarge, ServerError, ShortCircuit
+from drf_apifirst.exceptions import (
+    BadRequest,
+    RequestTooLarge,
+    ServerError,
+    ServiceUnavailable,
+    ShortCircuit,
+)
+from drf_apifirst.faults import is_database_unavailable
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE, problem_from_exception
 
 __all__ = ["exception_handler"]
@@ -42,6 +49,9 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
         return exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
+    if is_database_unavailable(exc):
+        # The database is unreachable or timed out: retry later, not a server bug (logged).
+        return ServiceUnavailable()
     if isinstance(exc, SuspiciousOperation):
         # Django answers these 400 without details; so do we (they are logged by Django's
         # security loggers where raised).
@@ -70,7 +80,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     Unhandled exceptions become a 500 problem that hides the exception unless ``DEBUG``;
     they are still sent to ``got_request_exception`` (error reporters) and logged once,
-    on the ``django.request`` logger like Django's own 500s.
+    on the ``django.request`` logger like Django's own 500s. A database that cannot be
+    reached (``OperationalError``, ``InterfaceError``) is a 503 ``service_unavailable``
+    problem with ``Retry-After``, logged the same way.
     """
     if isinstance(exc, ShortCircuit):  # the base viewsets answer these themselves
         return exc.response
@@ -100,9 +112,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     response = Response(
         body, status=api_exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE
     )
-    if unhandled:
+    if unhandled or is_database_unavailable(exc):
         log_response(
-            "Internal Server Error: %s",
+            "Internal Server Error: %s" if unhandled else "Service Unavailable: %s",
             instance,
             response=response,
             request=django_request,

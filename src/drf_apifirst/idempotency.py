@@ -9,6 +9,11 @@ lock per key, which expires after ``IDEMPOTENCY_LOCK_SECONDS`` should a worker d
 Failed validation (400), auth and rate-limit refusals and server errors are not kept, so
 the client can fix and retry.
 
+When the store cannot be reached (Redis down for the ``CacheStore``), a request that
+carries a key is refused with a 503 ``service_unavailable`` problem and ``Retry-After``
+before the view runs: without the lock, a retry could create a second row. Requests
+without a key go on. The ``DatabaseStore`` keeps working while the cache is down.
+
     class OrderViewSet(ApiModelViewSet):
         idempotency = "required"    # True (optional, the default), "required" or False
 
@@ -30,7 +35,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from drf_apifirst.context import canonical_query, request_context
-from drf_apifirst.exceptions import Problem, ShortCircuit
+from drf_apifirst.exceptions import Problem, ServiceUnavailable, ShortCircuit
+from drf_apifirst.faults import CACHE_ERRORS, DATABASE_ERRORS, cache_failed
 from drf_apifirst.principals import get_principal, get_tenant, tenant_ident
 from drf_apifirst.settings import apifirst_settings
 
@@ -57,6 +63,8 @@ def is_kept_status(status: int) -> bool:
     return status < 500 and status not in _NOT_KEPT
 
 
+# What a store raises when it cannot be reached: the cache's errors, the database's.
+_STORE_ERRORS = CACHE_ERRORS + DATABASE_ERRORS
 # Headers a replay repeats.
 _KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Link", "Content-Language")
 
@@ -89,6 +97,10 @@ class IdempotencyKeyInUse(Problem):
 
 class IdempotencyStore:
     """Where kept responses live. ``lock`` must be atomic across processes."""
+
+    # True when the store writes through the default database: a keyed request then runs
+    # in one transaction with its lock and record (IdempotencyMixin.dispatch).
+    atomic = False
 
     def get(self, record_key: str) -> dict[str, Any] | None:
         """The kept response (fingerprint, status, headers, content), or None."""
@@ -132,8 +144,12 @@ class CacheStore(IdempotencyStore):
 
 class DatabaseStore(IdempotencyStore):
     """Kept responses in the ``IdempotencyRecord`` table; the lock is the row itself,
-    inserted under a unique constraint. Outside ``ATOMIC_REQUESTS``, so other workers see
-    the lock at once."""
+    inserted under a unique constraint, in the request's own transaction with the write
+    and the record: a worker or host that dies mid-request leaves no row, no lock and no
+    record (the database rolls them back together), so the client's retry runs once. A
+    concurrent request with the same key waits for that transaction, then gets a 409."""
+
+    atomic = True
 
     def get(self, record_key: str) -> dict[str, Any] | None:
         from drf_apifirst.models import IdempotencyRecord
@@ -202,6 +218,26 @@ class IdempotencyMixin:
     # True: honoured when sent; "required": 400 without it; False: ignored.
     idempotency: bool | str = True
 
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """With an ``atomic`` store (``DatabaseStore``), a keyed request runs in one
+        transaction with its lock and its record: when it fails (a 5xx, the database
+        going away mid-request) or its host dies, its writes go with it, so the retry
+        the client is entitled to cannot duplicate them. The ``CacheStore`` saves its
+        record just after the write commits: a crash in between, or a 5xx after a
+        write, leaves a row a retry repeats."""
+        if (
+            self.idempotency
+            and request.method in apifirst_settings.IDEMPOTENT_METHODS
+            and request.headers.get(HEADER) is not None
+            and self.get_idempotency_store().atomic
+        ):
+            with transaction.atomic():
+                response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+                return response
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
     def get_idempotency_store(self) -> IdempotencyStore:
         return idempotency_store_class()()
 
@@ -235,15 +271,24 @@ class IdempotencyMixin:
         record_key = self.get_record_key(request, key)
         fingerprint = hashlib.sha256(request.body).hexdigest()
         store = self.get_idempotency_store()
-        _replay_if_stored(store.get(record_key), fingerprint)
-        if not store.lock(record_key):
+        try:
+            _replay_if_stored(store.get(record_key), fingerprint)
+            locked = store.lock(record_key)
+        except _STORE_ERRORS as exc:
+            cache_failed("idempotency store", exc)
+            raise ServiceUnavailable() from exc
+        if not locked:
             raise IdempotencyKeyInUse()
         # The first request may have finished between our read and our lock: read again.
         try:
             _replay_if_stored(store.get(record_key), fingerprint)
         except (ShortCircuit, IdempotencyKeyMismatch):
-            store.release(record_key)
+            _release(store, record_key)
             raise
+        except _STORE_ERRORS as exc:
+            cache_failed("idempotency store", exc)
+            _release(store, record_key)
+            raise ServiceUnavailable() from exc
         request_context(request).idempotency = (store, record_key, fingerprint)
 
     def finish_idempotent_request(self, request: Any, response: Any) -> None:
@@ -258,17 +303,34 @@ class IdempotencyMixin:
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()
                 kept = {n: response[n] for n in _KEPT_HEADERS if response.has_header(n)}
-                store.save(
-                    record_key,
-                    {
-                        "fingerprint": fingerprint,
-                        "status": response.status_code,
-                        "headers": kept,
-                        "content": response.content,
-                    },
-                )
-        finally:
-            store.release(record_key)
+                record = {
+                    "fingerprint": fingerprint,
+                    "status": response.status_code,
+                    "headers": kept,
+                    "content": response.content,
+                }
+                try:
+                    store.save(record_key, record)
+                except _STORE_ERRORS as exc:
+                    if store.atomic:
+                        # Write and record commit together or not at all: not a success.
+                        # (Outside DRF's handler here: ProblemMiddleware answers the 503.)
+                        raise
+                    # The write is done: answer it. A retry of this key cannot be
+                    # replayed; the lock, if it survived, refuses retries until it expires.
+                    cache_failed("idempotency store, response not kept", exc)
+                    return
+        except BaseException:
+            _release(store, record_key)
+            raise
+        _release(store, record_key)
+
+
+def _release(store: IdempotencyStore, record_key: str) -> None:
+    try:
+        store.release(record_key)
+    except _STORE_ERRORS as exc:  # the lock expires by itself (IDEMPOTENCY_LOCK_SECONDS)
+        cache_failed("idempotency lock release", exc)
 
 
 def _replay_if_stored(stored: dict[str, Any] | None, fingerprint: str) -> None:

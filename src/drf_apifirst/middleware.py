@@ -11,6 +11,7 @@ Both work under WSGI and ASGI.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -20,10 +21,19 @@ from django.http import HttpRequest, HttpResponseBase
 from django.http.response import HttpResponseRedirectBase
 from django.urls import is_valid_path
 from django.utils.http import escape_leading_slashes
+from django.utils.log import log_response
 from rest_framework.exceptions import MethodNotAllowed
 
 from drf_apifirst.compat import mark_response_logged, response_was_logged
-from drf_apifirst.problems import build_problem, is_api_path, problem_response, status_problem
+from drf_apifirst.exceptions import ServiceUnavailable
+from drf_apifirst.faults import is_database_unavailable
+from drf_apifirst.problems import (
+    build_problem,
+    is_api_path,
+    problem_from_exception,
+    problem_response,
+    status_problem,
+)
 from drf_apifirst.request_id import _current, is_valid_request_id
 from drf_apifirst.settings import apifirst_settings
 
@@ -136,6 +146,10 @@ class ProblemMiddleware(_Middleware):
     plain Django view refuses (405), CSRF failures, oversized bodies, Django's 500 page.
     Pages outside the API prefixes keep Django's HTML.
 
+    A plain Django view under the API prefixes that raises ``OperationalError`` or
+    ``InterfaceError`` (the database is unreachable) gets the 503 ``service_unavailable``
+    problem DRF views get, with ``Retry-After``.
+
     Under ``APPEND_SLASH`` it also answers an unsafe method (``POST``, ``PUT``, ``PATCH``,
     ``DELETE`` ...) to an API URL that exists only with a trailing slash with a 308 to it.
     Django's ``CommonMiddleware`` would answer a 301 (which clients follow with a GET,
@@ -158,6 +172,24 @@ class ProblemMiddleware(_Middleware):
             return None
         location = escape_leading_slashes(request.get_full_path(force_append_slash=True))
         return HttpResponsePermanentRedirectKeepMethod(location)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
+        """Django's hook for exceptions from the view: only a database that is down."""
+        if not (is_database_unavailable(exception) and is_api_path(request.path)):
+            return None
+        unavailable = ServiceUnavailable()
+        body = problem_from_exception(unavailable, request.path)
+        response = problem_response(body, {"Retry-After": str(math.ceil(unavailable.wait))})
+        log_response(
+            "Service Unavailable: %s",
+            request.path,
+            response=response,
+            request=request,
+            exception=exception,
+        )
+        return response
 
     def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if (

@@ -218,6 +218,9 @@ OPTIONS: dict[str, Option] = {
     ),
     # A list request with a query parameter the view does not document is a 400 problem.
     "STRICT_QUERY_PARAMETERS": Option(True, "True or False", _is_bool),
+    # What a rate limit does while the cache is unreachable: "open" lets requests through
+    # uncounted, "closed" answers a 503 problem. The login limit always fails closed.
+    "THROTTLE_FAILURE": Option("open", "'open' or 'closed'", lambda v: v in ("open", "closed")),
     # The proxies in front of the app: 0 trusts none (the peer address is the client), a
     # number trusts that many X-Forwarded-For hops, a list names the proxies' networks.
     "TRUSTED_PROXIES": Option(

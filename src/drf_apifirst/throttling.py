@@ -10,6 +10,12 @@ Responses carry the IETF RateLimit headers for every policy that applied:
 
     RateLimit-Policy: "user";q=1000;w=3600
     RateLimit: "user";r=998;t=3412
+
+When the cache cannot be reached, a throttle fails open (the request goes on, uncounted
+and without RateLimit headers) or closed (a 503 ``service_unavailable`` problem with
+``Retry-After``), as ``DRF_APIFIRST["THROTTLE_FAILURE"]`` says ("open" by default: a cache
+outage should not become an API outage). The login limit always fails closed: password
+guessing is what it is there to stop.
 """
 
 from __future__ import annotations
@@ -24,7 +30,10 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from drf_apifirst.context import request_context
+from drf_apifirst.exceptions import ServiceUnavailable
+from drf_apifirst.faults import CACHE_ERRORS, cache_failed
 from drf_apifirst.principals import client_address, get_principal
+from drf_apifirst.settings import apifirst_settings
 
 __all__ = [
     "LoginRateThrottle",
@@ -94,6 +103,9 @@ class RateThrottle(BaseThrottle):
     scope: str | None = None
     cache = default_cache
     timer = time.time
+    # While the cache is down: "open" lets requests through, "closed" answers 503.
+    # None: DRF_APIFIRST["THROTTLE_FAILURE"].
+    failure: str | None = None
 
     def get_policy(self, request: Any, view: Any) -> str | None:
         return self.policy or self.scope
@@ -116,15 +128,27 @@ class RateThrottle(BaseThrottle):
         now = self.timer()  # type: ignore[misc]
         window_start = int(now // window) * window
         key = f"drf_apifirst:rl:{policy}:{self.get_principal(request, view)}:{window_start}"
-        self.cache.add(key, 0, timeout=window + 1)
         try:
-            count = self.cache.incr(key)
-        except ValueError:  # the key expired (or was evicted) between add and incr
-            count = 1 if self.cache.add(key, 1, timeout=window + 1) else self.cache.incr(key)
+            count = self.count(key, window)
+        except CACHE_ERRORS as exc:
+            cache_failed(f"throttle {policy}", exc)
+            self.state = None
+            if (self.failure or apifirst_settings.THROTTLE_FAILURE) == "closed":
+                raise ServiceUnavailable() from exc
+            return True
         reset = max(1, math.ceil(window_start + window - now))
         self.state = RateLimit(policy, limit, window, max(0, limit - count), reset)  # type: ignore[arg-type]
         _record(request, self.state)
         return bool(count <= limit)
+
+    def count(self, key: str, window: int) -> int:
+        """Add one to the window's counter and return it (atomic across processes)."""
+        self.cache.add(key, 0, timeout=window + 1)
+        try:
+            count: int = self.cache.incr(key)
+        except ValueError:  # the key expired (or was evicted) between add and incr
+            count = 1 if self.cache.add(key, 1, timeout=window + 1) else self.cache.incr(key)
+        return count
 
     def wait(self) -> float | None:
         return float(self.state.reset) if self.state is not None else None
@@ -146,9 +170,11 @@ class ScopedRateThrottle(RateThrottle):
 
 
 class LoginRateThrottle(RateThrottle):
-    """Policy ``"login"``, per client address: slows password guessing."""
+    """Policy ``"login"``, per client address: slows password guessing. Fails closed
+    while the cache is down, whatever ``THROTTLE_FAILURE`` says."""
 
     policy = "login"
+    failure = "closed"
 
     def get_principal(self, request: Any, view: Any) -> str:
         return f"ip:{self.get_ident(request)}"

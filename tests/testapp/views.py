@@ -290,6 +290,14 @@ class IdempotentTaskViewSet(ApiModelViewSet):
         task = Task.objects.create(title=request.data.get("title", "slow"))
         return Response({"id": task.pk}, status=201)
 
+    @action(detail=False, methods=["post"], url_path="write-then-fail")
+    def write_then_fail(self, request, version=None):
+        """A write, then the database goes away before the request is done."""
+        Task.objects.create(title=request.data.get("title", "half"))
+        from django.db import OperationalError
+
+        raise OperationalError("server closed the connection unexpectedly")
+
 
 class KeyRequiredTaskViewSet(ApiModelViewSet):
     queryset = Task.objects.all()
@@ -539,3 +547,19 @@ class StrictTaskView(APIView):
         serializer = OwnedTaskWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response({"ok": True})
+
+
+# --- A database that is down: OperationalError / InterfaceError from a view ---
+from django.db import InterfaceError, OperationalError  # noqa: E402
+
+
+class DatabaseDownView(APIView):
+    def get(self, request):
+        raise OperationalError("connection to server at 10.0.0.5 failed: Connection refused")
+
+    def post(self, request):
+        raise InterfaceError("connection already closed")
+
+
+def plain_database_down(request):
+    raise OperationalError("server closed the connection unexpectedly")

@@ -1,0 +1,53 @@
+"""What counts as "the cache is down" and "the database is down", in one place.
+
+Each feature decides what to do then (docs/deploying.md, "Several hosts"): throttles fail
+open or closed (``THROTTLE_FAILURE``), idempotent requests are refused with a 503 problem,
+the response cache is bypassed, API keys are looked up in the database, and a database
+that cannot be reached is a 503 problem with ``Retry-After``, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import InterfaceError, OperationalError
+
+__all__ = ["CACHE_ERRORS", "DATABASE_ERRORS", "cache_failed", "is_database_unavailable"]
+
+logger = logging.getLogger("drf_apifirst.faults")
+
+
+def _cache_errors() -> tuple[type[BaseException], ...]:
+    # Sockets (connection refused, reset, timed out) ...
+    errors: list[type[BaseException]] = [OSError]
+    # ... and what the cache clients raise instead: redis-py's ConnectionError, TimeoutError
+    # and BusyLoadingError (a Redis still loading after a restart) are RedisErrors, not
+    # OSErrors; django-redis wraps them in ConnectionInterrupted; pymemcache has its own.
+    for module, name in (
+        ("redis.exceptions", "RedisError"),
+        ("django_redis.exceptions", "ConnectionInterrupted"),
+        ("pymemcache.exceptions", "MemcacheError"),
+    ):
+        try:
+            errors.append(getattr(__import__(module, fromlist=[name]), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
+
+
+# Exceptions a cache call raises when the cache server cannot answer.
+CACHE_ERRORS: tuple[type[BaseException], ...] = _cache_errors()
+
+# Exceptions that mean the database cannot be reached or stopped answering (a restart, a
+# statement or connect timeout); IntegrityError and the like are bugs or races, not these.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+
+
+def cache_failed(what: str, exc: BaseException, **context: Any) -> None:
+    """Log a cache failure the library survived (once per failed call, as a warning)."""
+    logger.warning("Cache unavailable (%s): %s: %s", what, type(exc).__name__, exc, extra=context)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_ERRORS)
