@@ -84,6 +84,12 @@ def spectacular_settings(**overrides: Any) -> dict[str, Any]:
         # documented as accepted and write-only fields are not documented as returned.
         "COMPONENT_SPLIT_REQUEST": True,
         "ENUM_NAME_OVERRIDES": {},
+        # Declared webhook event types in the document (drf_apifirst.webhooks); before the
+        # enum hook, which then names their enums too.
+        "POSTPROCESSING_HOOKS": [
+            "drf_apifirst.webhooks.openapi.document_webhooks",
+            "drf_spectacular.hooks.postprocess_schema_enums",
+        ],
     }
     if importlib.util.find_spec("drf_spectacular_sidecar") is not None:
         config.update(
