@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from drf_apifirst.viewsets import ApiGenericViewSet, ApiModelViewSet
+from drf_apifirst.webhooks.views import WebhookEndpointViewSet as BaseWebhookEndpointViewSet
 from tracker import services
 from tracker.models import (
     Comment,
@@ -168,6 +169,7 @@ class CommentViewSet(ApiModelViewSet):
     def perform_create(self, serializer):
         # DRF's way; the library's save keywords (get_save_kwargs) are added all the same.
         serializer.save(author=_author(self.request))
+        services.comment_posted(serializer.instance)
 
 
 @organization_header
@@ -298,3 +300,10 @@ class APIKeyViewSet(
 
     def perform_destroy(self, instance):
         instance.revoke()
+
+
+@organization_header
+class WebhookEndpointViewSet(BaseWebhookEndpointViewSet):
+    """The organization's webhook endpoints (``tracker.webhooks`` lists the events):
+    members read them and their delivery log, admins and integrations with
+    ``webhooks:admin`` manage them."""

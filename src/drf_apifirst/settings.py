@@ -230,7 +230,9 @@ OPTIONS: dict[str, Option] = {
     # Seconds a receiver has to answer one attempt (connecting included).
     "WEBHOOK_TIMEOUT": Option(10, "a whole number of seconds from 1 up", _is_positive_int),
     # An endpoint whose attempts have all failed for this many seconds is disabled.
-    "WEBHOOK_DISABLE_AFTER": Option(432000, "a whole number of seconds from 1 up", _is_positive_int),
+    "WEBHOOK_DISABLE_AFTER": Option(
+        432000, "a whole number of seconds from 1 up", _is_positive_int
+    ),
     # The TASKS backend alias and queue deliveries are enqueued on.
     "WEBHOOK_TASK_BACKEND": Option("default", "a TASKS alias", lambda v: isinstance(v, str)),
     "WEBHOOK_QUEUE_NAME": Option("default", "a queue name", lambda v: isinstance(v, str)),

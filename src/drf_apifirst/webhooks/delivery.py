@@ -137,7 +137,7 @@ def next_delay(attempt_count: int, retry_after: float | None = None) -> float | 
     if attempt_count > len(schedule):
         return None
     delay = float(schedule[attempt_count - 1])
-    delay += delay * random.uniform(0, 0.2)  # noqa: S311 (jitter, not a secret)
+    delay += delay * random.uniform(0, 0.2)
     if retry_after is not None:
         delay = max(delay, min(retry_after, float(max(schedule))))
     return delay

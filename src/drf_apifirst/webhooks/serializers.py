@@ -102,6 +102,10 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     message_id = serializers.CharField(read_only=True)
     event_type = serializers.CharField(source="message.event_type", read_only=True)
+    # "state", not "status": a host's own "status" enum keeps its name in the document.
+    state = serializers.ChoiceField(
+        source="status", choices=WebhookDelivery.Status.choices, read_only=True
+    )
     attempts = WebhookAttemptSerializer(many=True, read_only=True)
 
     class Meta:
@@ -110,7 +114,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "id",
             "message_id",
             "event_type",
-            "status",
+            "state",
             "attempt_count",
             "next_attempt_at",
             "last_status_code",

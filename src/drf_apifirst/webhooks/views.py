@@ -75,7 +75,7 @@ class WebhookEndpointViewSet(ApiModelViewSet):
 
     @extend_schema(request=RotateSecretSerializer, responses=RotateSecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")
-    def rotate_secret(self, request: Request, pk: Any = None) -> Response:
+    def rotate_secret(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A new signing secret; the old one keeps signing for ``overlap_seconds``."""
         endpoint = self.get_object()
         serializer = self.get_serializer(data=request.data)
@@ -87,7 +87,7 @@ class WebhookEndpointViewSet(ApiModelViewSet):
 
     @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
     @action(detail=True, methods=["post"])
-    def test(self, request: Request, pk: Any = None) -> Response:
+    def test(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Send the ``webhook.test`` event to this endpoint now."""
         endpoint = self.get_object()
         message = send_test_event(endpoint)
@@ -103,7 +103,7 @@ class WebhookEndpointViewSet(ApiModelViewSet):
 
     @extend_schema(responses=WebhookDeliverySerializer(many=True), filters=False)
     @action(detail=True, methods=["get"])
-    def deliveries(self, request: Request, pk: Any = None) -> Response:
+    def deliveries(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The delivery log of this endpoint, newest first, with every attempt."""
         queryset = self.delivery_queryset(self.get_object())
         page = self.paginate_queryset(queryset)
@@ -121,11 +121,13 @@ class WebhookEndpointViewSet(ApiModelViewSet):
         methods=["post"],
         url_path=r"deliveries/(?P<delivery_id>[0-9]{1,18})/redeliver",
     )
-    def redeliver(self, request: Request, pk: Any = None, delivery_id: str = "") -> Response:
+    def redeliver(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Send this delivery's message again (same ``webhook-id``), as a new delivery."""
         endpoint = self.get_object()
         try:
-            delivery = endpoint.deliveries.select_related("message").get(pk=int(delivery_id))
+            delivery = endpoint.deliveries.select_related("message").get(
+                pk=int(kwargs["delivery_id"])
+            )
         except WebhookDelivery.DoesNotExist:
             raise NotFound() from None
         again = redeliver(delivery)
