@@ -311,6 +311,27 @@ def test_a_rolled_back_transaction_emits_nothing(loopback, task_events, owner, r
     assert receiver.requests == []
 
 
+def test_a_queue_that_is_down_at_commit_loses_nothing(
+    loopback, task_events, owner, receiver, monkeypatch
+):
+    from drf_apifirst.webhooks import delivery
+
+    endpoint = make_endpoint(owner, receiver.url)
+
+    def queue_down(delivery_ids, run_after=None):
+        raise ConnectionError("the queue is down")
+
+    monkeypatch.setattr(delivery, "enqueue_deliveries", queue_down)
+    emit_task_updated(owner)  # the write succeeds; the error is logged
+    monkeypatch.undo()
+    assert WebhookDelivery.objects.get().status == "pending"
+
+    assert sweep() == 1
+    run_worker()
+    assert len(receiver.verified(endpoint.secret)) == 1
+    assert WebhookDelivery.objects.get().status == "delivered"
+
+
 def test_only_subscribed_active_endpoints_of_the_tenant_get_the_event(
     loopback, task_events, owner, receiver
 ):

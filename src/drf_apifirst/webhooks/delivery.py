@@ -268,7 +268,7 @@ def enqueue_deliveries(delivery_ids: Iterable[int], run_after: datetime | None =
 def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     """A new delivery of the same message (same ``webhook-id``) to the same endpoint."""
     again = WebhookDelivery.objects.create(message=delivery.message, endpoint=delivery.endpoint)
-    transaction.on_commit(lambda: enqueue_deliveries([again.pk]))
+    transaction.on_commit(lambda: enqueue_deliveries([again.pk]), robust=True)
     return again
 
 

@@ -116,7 +116,9 @@ def _create_message(
             for endpoint in endpoints
         ]
     ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: enqueue_deliveries(ids))
+    # Robust: the rows are committed whatever happens; a queue that is down is logged,
+    # not the API's error, and apifirst_webhooks sweep enqueues them later.
+    transaction.on_commit(lambda: enqueue_deliveries(ids), robust=True)
     return message
 
 
