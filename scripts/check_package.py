@@ -38,21 +38,20 @@ PROJECT_URLS = {
     "Changelog": f"{DOCS_SITE}changelog/",
 }
 
-# What the sdist ships besides PKG-INFO: these paths as git tracks them. The example
-# project is there because the docs include code from it (pymdownx.snippets); hatchling
-# adds .gitignore, which it reads when building the wheel from the sdist.
-SDIST_PATHS = [
-    ".gitignore",
-    "src",
-    "tests",
-    "docs",
-    "example_project",
-    "README.md",
-    "LICENSE",
-    "pyproject.toml",
-    "tox.ini",
-    "mkdocs.yml",
-]
+
+# What the sdist ships besides PKG-INFO: pyproject.toml's sdist include patterns as git
+# tracks them (the example project is there because the docs include code from it), plus
+# pyproject.toml and .gitignore, which hatchling adds (it reads it to build the wheel).
+def _sdist_paths() -> list[str]:
+    import tomllib
+
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as file:
+        config = tomllib.load(file)
+    patterns = config["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
+    return [".gitignore", "pyproject.toml", *(pattern.lstrip("/") for pattern in patterns)]
+
+
+SDIST_PATHS = _sdist_paths()
 
 SMOKE = """
 import django
@@ -67,6 +66,9 @@ settings.configure(
     REST_FRAMEWORK=drf_apifirst.rest_framework_settings(),
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
     ROOT_URLCONF="drf_apifirst.urls",
+    # The base install has no [docs-ui] extra, so the docs pages would load their assets
+    # from a CDN: drf_apifirst.W014 says so (tests/test_checks.py); nothing else may warn.
+    SILENCED_SYSTEM_CHECKS=["drf_apifirst.W014"],
 )
 django.setup()
 from django.core.management import call_command

@@ -322,3 +322,34 @@ def test_no_proxy_no_warning():
 
 def test_the_test_urlconf_passes_the_save_kwargs_check():
     assert checks.check_save_kwargs() == []
+
+
+CDN_HINT = (
+    "pip install 'drf-apifirst[docs-ui]', add 'drf_spectacular_sidecar' to INSTALLED_APPS "
+    "and use SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(), or pin a version "
+    "you host."
+)
+
+
+def test_docs_assets_from_the_sidecar_pass():
+    assert checks.check_docs_assets() == []
+
+
+@override_settings(SPECTACULAR_SETTINGS={})
+def test_docs_assets_from_drf_spectaculars_cdn_default_are_a_warning():
+    assert checks.check_docs_assets() == [
+        Warning(
+            "The docs pages load their assets from a CDN (REDOC_DIST="
+            "'https://cdn.jsdelivr.net/npm/redoc@latest', SWAGGER_UI_DIST="
+            "'https://cdn.jsdelivr.net/npm/swagger-ui-dist@latest'): they break offline and "
+            "behind a strict Content-Security-Policy, and '@latest' changes under you.",
+            hint=CDN_HINT,
+            id="drf_apifirst.W014",
+        )
+    ]
+
+
+def test_sidecar_settings_without_the_sidecar_app_are_a_warning(settings):
+    settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "drf_spectacular_sidecar"]
+    assert [m.id for m in checks.check_docs_assets()] == ["drf_apifirst.W014"]
+    assert "no assets" in checks.check_docs_assets()[0].msg

@@ -286,3 +286,41 @@ def test_a_cached_viewset_with_only_get_queryset_is_invalidated_by_writes(api_cl
     again = api_client.get("/api/querysetless-articles/", {"page_size": 50})
     assert again["X-Cache"] == "miss"
     assert "Ada Lovelace" in again.content.decode()
+
+
+# --- The pipeline runs in its documented order ---
+
+STEPS = [
+    "check_permissions",
+    "check_throttles",
+    "check_query_parameters",
+    "answer_from_cache",
+    "begin_idempotent_request",
+    "get_object",
+    "finalize_conditional",
+    "finish_idempotent_request",
+    "store_in_cache",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [("get", "/api/hashed-tasks/{pk}/"), ("patch", "/api/hashed-tasks/{pk}/")],
+)
+def test_the_pipeline_runs_in_the_documented_order(api_client, monkeypatch, method, url):
+    from tests.testapp.views import HashedEtagTaskViewSet
+
+    calls: list[str] = []
+    for name in STEPS:
+        original = getattr(HashedEtagTaskViewSet, name)
+
+        def recorder(self, *args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(HashedEtagTaskViewSet, name, recorder)
+    task = Task.objects.create(title="t")
+    response = getattr(api_client, method)(url.format(pk=task.pk), {"title": "u"}, format="json")
+    assert response.status_code == 200
+    assert [c for i, c in enumerate(calls) if c not in calls[:i]] == STEPS

@@ -121,12 +121,54 @@ def test_api1_writes_cannot_point_at_another_organizations_rows(client, as_user,
 
 
 def test_api1_filters_do_not_reveal_another_organizations_ids(client, as_user, globex):
+    """Hardening #15.7: the library limits filter choices to the organization."""
     auth = as_user("demo")
     their_project = Project.objects.filter(organization=globex).first()
     theirs = client.get("/api/v2/tasks/", {"project": their_project.pk}, **auth)
     nobodys = client.get("/api/v2/tasks/", {"project": 999999}, **auth)
     assert theirs.status_code == nobodys.status_code == 400
     assert theirs.json()["errors"][0]["detail"] == nobodys.json()["errors"][0]["detail"]
+
+
+def test_api1_a_user_switching_organizations_never_gets_the_others_cached_labels(
+    client, as_user, acme, globex
+):
+    """Hardening #15.4: the cached label list is keyed by the organization acted for."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="demo-member")
+    Membership.objects.create(organization=globex, user=user, role="member")
+    Label.objects.create(organization=globex, name="globex-only")
+    auth = as_user("demo-member")
+    for slug, organization in (("acme", acme), ("globex", globex), ("acme", acme)):
+        response = client.get("/api/v2/labels/", HTTP_X_ORGANIZATION=slug, **auth)
+        names = {label["name"] for label in response.json()["results"]}
+        assert names == set(organization.labels.values_list("name", flat=True)), slug
+    assert response["X-Cache"] == "hit"  # the cache is on, and keyed right
+
+
+def test_api1_an_encoded_ampersand_never_shares_a_cache_entry(client, as_user, acme):
+    """Hardening #15.5: ``?search=bug%26ordering%3D-name`` is not ``?search=bug&ordering=-name``."""
+    auth = as_user("demo")
+    first = client.get("/api/v2/labels/?search=bug%26ordering%3D-name", **auth)
+    assert first.json()["results"] == []
+    second = client.get("/api/v2/labels/?search=bug&ordering=-name", **auth)
+    assert second["X-Cache"] == "miss"
+    assert [label["name"] for label in second.json()["results"]] == ["bug"]
+
+
+def test_api3_removing_a_label_is_never_hidden_by_a_304(client, as_user, acme):
+    """Hardening #15.6: the task's ETag covers its labels, not only its row."""
+    auth = as_user("demo")
+    task = a_task_of(acme)
+    label = Label.objects.filter(organization=acme).first()
+    task.labels.add(label)
+    url = f"/api/v2/tasks/{task.pk}/"
+    etag = client.get(url, **auth)["ETag"]
+    task.labels.remove(label)  # the task's row and `updated` are untouched
+    fresh = client.get(url, HTTP_IF_NONE_MATCH=etag, **auth)
+    assert fresh.status_code == 200
+    assert label.pk not in fresh.json()["labels"]
 
 
 # --- API2:2023 Broken authentication -----------------------------------------------------
@@ -310,6 +352,7 @@ def test_api4_oversized_bodies_are_a_413_problem(client, as_user, acme):
     ids=["arrays-5k", "arrays-100k", "objects-5k", "duplicate-key"],
 )
 def test_api4_bodies_the_parser_cannot_read_are_a_400_problem(client, as_user, body, caplog):
+    """Hardening #15.2: deep nesting and duplicate keys are a 400, never a 500."""
     auth = as_user("demo")
     with caplog.at_level(logging.INFO):
         response = client.post("/api/v2/labels/", body, content_type=JSON, **auth)
@@ -531,6 +574,7 @@ def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
     ],
 )
 def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
+    """Hardening #15.11: every encoding of an inside address, refused at save."""
     response = client.post(
         "/api/v2/webhook-endpoints/", {"url": url}, content_type=JSON, **as_user("demo")
     )
@@ -714,6 +758,7 @@ print(json.dumps({
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_api8_an_unsafe_method_without_the_trailing_slash_is_a_308(client, as_user, acme, method):
+    """Hardening #15.8: a 308 keeps the method and body (a 301 lost them; a 500 under DEBUG)."""
     # settings.DEBUG is on here: Django's APPEND_SLASH would raise (a 500) for POST/PUT/PATCH.
     auth = as_user("demo")
     task = a_task_of(acme)

@@ -95,6 +95,9 @@ class LabelViewSet(ApiModelViewSet):
     """Labels of the organization's tasks; names are unique (case-insensitively)."""
 
     queryset = Label.objects.all()
+    # Read on every task form, written rarely: cached per caller and organization, and
+    # invalidated by any write to a label.
+    cache_seconds = 30
     tenant_field = "organization"
     scopes = "labels"
     serializer_class = LabelSerializer

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from typing import Any
 
-# Registers the system checks even when "drf_apifirst" is missing from INSTALLED_APPS,
-# so that mistake is reported too (drf_apifirst.E005).
-from drf_apifirst import checks as _checks  # noqa: F401
+# The system checks register themselves when imported. With "drf_apifirst" installed,
+# AppConfig.ready() imports them; under manage.py (check, runserver, test, migrate)
+# Django's check framework is loaded before the settings, so they are registered here
+# too and drf_apifirst.E005 reports a missing INSTALLED_APPS entry. A plain
+# `import drf_apifirst` (settings.py, a pytest plugin) stays light: no django.db.
+if "django.core.checks" in sys.modules:
+    from drf_apifirst import checks as _checks  # noqa: F401
 
 __version__ = "0.1.0"
 

@@ -32,8 +32,10 @@ class DrfApifirstConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        # Registers the drf-spectacular extensions, as drf-spectacular's docs advise.
-        from drf_apifirst import openapi  # noqa: F401
+        # Registers the system checks. The drf-spectacular extensions are registered when
+        # a schema is generated (drf_apifirst.openapi is DEFAULT_SCHEMA_CLASS's module and
+        # the schema views import it), so no worker imports the schema machinery.
+        from drf_apifirst import checks  # noqa: F401
         from drf_apifirst.authentication import drop_cached_api_key
 
         post_save.connect(drop_cached_api_key, dispatch_uid="drf_apifirst.api_key.save")

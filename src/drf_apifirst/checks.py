@@ -17,6 +17,7 @@ from drf_apifirst.settings import SETTINGS_NAME
 
 __all__ = [
     "check_app_installed",
+    "check_docs_assets",
     "check_exception_handler",
     "check_middleware",
     "check_rest_framework_versions",
@@ -354,6 +355,53 @@ def check_trusted_proxies(
             id="drf_apifirst.W008",
         )
     ]
+
+
+# drf-spectacular's defaults when SPECTACULAR_SETTINGS names none.
+_CDN_DEFAULTS = {
+    "SWAGGER_UI_DIST": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@latest",
+    "REDOC_DIST": "https://cdn.jsdelivr.net/npm/redoc@latest",
+}
+
+
+@register(TAG)
+def check_docs_assets(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W014: the docs pages load Swagger UI or Redoc from a CDN (``@latest`` unpinned),
+    which breaks offline, behind a strict CSP, and changes under you."""
+    if not _app_installed():
+        return []
+    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None) or {}
+    sidecar = "drf_spectacular_sidecar" in settings.INSTALLED_APPS
+    remote = {
+        key: spectacular.get(key, default)
+        for key, default in _CDN_DEFAULTS.items()
+        if spectacular.get(key, default) != "SIDECAR"
+    }
+    remote = {key: value for key, value in remote.items() if str(value).startswith("http")}
+    if not remote:
+        return [] if sidecar else [_missing_sidecar()]
+    names = ", ".join(f"{key}={value!r}" for key, value in sorted(remote.items()))
+    return [
+        Warning(
+            f"The docs pages load their assets from a CDN ({names}): they break offline "
+            "and behind a strict Content-Security-Policy, and '@latest' changes under you.",
+            hint="pip install 'drf-apifirst[docs-ui]', add 'drf_spectacular_sidecar' to "
+            "INSTALLED_APPS and use SPECTACULAR_SETTINGS = drf_apifirst.spectacular_settings(), "
+            "or pin a version you host.",
+            id="drf_apifirst.W014",
+        )
+    ]
+
+
+def _missing_sidecar() -> CheckMessage:
+    return Warning(
+        "SPECTACULAR_SETTINGS serve the docs assets from drf-spectacular-sidecar, but "
+        "'drf_spectacular_sidecar' is not in INSTALLED_APPS: the docs pages have no assets.",
+        hint="Add 'drf_spectacular_sidecar' to INSTALLED_APPS.",
+        id="drf_apifirst.W014",
+    )
 
 
 def _view_classes() -> list[type]:

@@ -46,14 +46,14 @@ _UNSAFE_WITH_OBJECT = {"PUT", "PATCH", "DELETE"}
 
 
 class PreconditionFailed(Problem):
-    status_code = 412  # type: ignore[assignment]
+    status_code = 412
     default_code = "precondition_failed"
     default_detail = _("The resource changed since you read it: fetch it again, then retry.")
     title = _("Precondition failed.")
 
 
 class PreconditionRequired(Problem):
-    status_code = 428  # type: ignore[assignment]
+    status_code = 428
     default_code = "precondition_required"
     default_detail = _("Send If-Match with the ETag you read, so no update is lost.")
     title = _("Precondition required.")

@@ -13,11 +13,14 @@ Extra keyword arguments become extension members of the problem body (RFC 9457 3
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "RESERVED_MEMBERS",
@@ -38,11 +41,12 @@ RESERVED_MEMBERS = frozenset(
 class Problem(APIException):
     """Base class for a host project's own coded problems."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "bad_request"
-    default_detail = _("Bad request.")
+    # Declared wide, so a subclass sets any status and a plain or lazy string (mypy).
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    default_code: str = "bad_request"
+    default_detail: StrOrPromise = _("Bad request.")
     # Short, stable summary of this kind of problem; defaults to ``default_detail``.
-    title: Any = None
+    title: StrOrPromise | None = None
 
     def __init__(self, detail: Any = None, code: str | None = None, **extra: Any) -> None:
         clash = RESERVED_MEMBERS.intersection(extra)
@@ -68,7 +72,7 @@ class BadRequest(Problem):
 
 
 class RequestTooLarge(Problem):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE  # type: ignore[assignment]
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
     default_detail = _("The request body is larger than this server accepts.")
     title = _("Request body too large.")

@@ -67,14 +67,14 @@ class IdempotencyKeyInvalid(Problem):
 
 
 class IdempotencyKeyMismatch(Problem):
-    status_code = 422  # type: ignore[assignment]
+    status_code = 422
     default_code = "idempotency_key_reused"
     default_detail = _("This Idempotency-Key was used with another request body.")
     title = _("Idempotency-Key reused.")
 
 
 class IdempotencyKeyInUse(Problem):
-    status_code = 409  # type: ignore[assignment]
+    status_code = 409
     default_code = "idempotency_key_in_use"
     default_detail = _("A request with this Idempotency-Key is still being processed.")
     title = _("Request in progress.")

@@ -31,7 +31,7 @@ __all__ = [
 
 
 class InsufficientScope(Problem):
-    status_code = 403  # type: ignore[assignment]
+    status_code = 403
     default_code = "insufficient_scope"
     default_detail = _("The credentials do not grant the scope this request needs.")
     title = _("Insufficient scope.")

@@ -10,6 +10,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+# Registers the library's drf-spectacular extensions before any document is generated.
+from drf_apifirst import openapi as _openapi  # noqa: F401
 from drf_apifirst.settings import apifirst_settings
 from drf_apifirst.versioning import UnknownVersion
 

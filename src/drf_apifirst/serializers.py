@@ -18,7 +18,7 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.core.signals import setting_changed
@@ -427,7 +427,12 @@ class SaveKwargsMixin:
         return super().save(**stamped)  # type: ignore[misc]
 
 
-class ApiModelSerializer(SaveKwargsMixin, serializers.ModelSerializer):
+# The model a serializer reads and writes: ``ApiModelSerializer[Task]``, as DRF's stubs
+# type ``ModelSerializer[Task]`` (DRF's classes accept the subscript at run time).
+_MT = TypeVar("_MT", bound=models.Model)
+
+
+class ApiModelSerializer(SaveKwargsMixin, serializers.ModelSerializer[_MT]):
     """ModelSerializer with ``fields``/``expand`` selection and a fast read path.
 
     ``Meta`` options beyond DRF's:

@@ -1,25 +1,20 @@
-"""Test helpers, and a pytest plugin with fixtures for host projects.
+"""Test helpers for host projects, with any test runner (pytest or Django's own):
 
-The plugin loads with the package (entry point ``pytest11``) and stays inert until a test
-asks for one of its fixtures, as pytest-django's do:
+    from drf_apifirst.testing import assert_problem
 
-    def test_scopes(api_key_client):
-        client = api_key_client(scopes=["tasks:read"])
-        response = client.post("/api/v2/tasks/", {"title": "x"})
-        assert_problem(response, status=403, code="insufficient_scope")
+    response = client.post("/api/v2/tasks/", {"title": "x"})
+    assert_problem(response, status=403, code="insufficient_scope")
 
 Helpers: ``assert_problem``, ``assert_constant_queries``, ``assert_response_matches_schema``.
-Fixtures: ``api_client``, ``api_user``, ``token_client``, ``api_key_client``.
+The pytest fixtures are in ``drf_apifirst.pytest_plugin``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
-
-import pytest
 
 __all__ = [
     "assert_constant_queries",
@@ -159,64 +154,3 @@ def assert_response_matches_schema(response: Any, *, version: str | None = None)
 
 
 # --- pytest fixtures ---
-
-
-@pytest.fixture
-def api_client() -> Any:
-    """DRF's APIClient."""
-    from rest_framework.test import APIClient
-
-    return APIClient()
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch: Any) -> list[float]:
-    """Rate-limit windows start at a fixed time, so a test never straddles two; set
-    ``frozen_clock[0]`` to move time on."""
-    from drf_apifirst.throttling import RateThrottle
-
-    now = [1_800_000_000.0]
-    monkeypatch.setattr(RateThrottle, "timer", staticmethod(lambda: now[0]))
-    return now
-
-
-@pytest.fixture
-def api_user(db: Any) -> Any:
-    """A user to authenticate as."""
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_user(username="api-user", password="api-password")
-
-
-@pytest.fixture
-def token_client(api_user: Any) -> Any:
-    """An APIClient sending a knox token of ``api_user``."""
-    from knox.models import get_token_model
-    from knox.settings import knox_settings
-    from rest_framework.test import APIClient
-
-    _, token = get_token_model().objects.create(api_user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"{knox_settings.AUTH_HEADER_PREFIX} {token}")
-    client.user = api_user  # type: ignore[attr-defined]
-    return client
-
-
-@pytest.fixture
-def api_key_client(db: Any, api_user: Any) -> Callable[..., Any]:
-    """A factory: ``api_key_client(scopes=[...], owner=None)`` -> an APIClient sending a new
-    API key (owned by ``owner``, else ``api_user``)."""
-    from rest_framework.test import APIClient
-
-    from drf_apifirst.models import get_api_key_model
-
-    def make(*, scopes: Iterable[str] = (), owner: Any = None, **fields: Any) -> Any:
-        api_key, plaintext = get_api_key_model().objects.create_key(
-            name="test key", owner=owner or api_user, scopes=list(scopes), **fields
-        )
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plaintext}")
-        client.api_key = api_key  # type: ignore[attr-defined]
-        return client
-
-    return make

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from drf_apifirst.auth_views import LoginView, LogoutAllView, LogoutView
 from drf_apifirst.schema_views import RedocView, SchemaView, SwaggerView
-from drf_apifirst.views import LoginView, LogoutAllView, LogoutView
 
 app_name = "drf_apifirst"
 

@@ -168,18 +168,18 @@ def deprecate(
 
 
 class UnknownVersion(Problem):
-    status_code = 404  # type: ignore[assignment]
+    status_code = 404
     default_code = "unknown_version"
     default_detail = _("This API version does not exist.")
     title = _("Unknown API version.")
 
 
 class UnknownAcceptedVersion(UnknownVersion):
-    status_code = 406  # type: ignore[assignment]
+    status_code = 406
 
 
 class VersionSunset(Problem):
-    status_code = 410  # type: ignore[assignment]
+    status_code = 410
     default_code = "version_sunset"
     default_detail = _("This API version (or endpoint) has been retired.")
     title = _("Gone.")

@@ -1,117 +1,33 @@
-"""Views the library provides: token login, logout and logout-all (django-rest-knox)."""
+"""The login, logout and logout-all views moved to ``drf_apifirst.auth_views`` in 0.2: a
+module named ``views`` suggested all of the library's views. The old names import from
+here with a ``PendingDeprecationWarning`` (docs/deprecation-policy.md)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from django.contrib.auth import authenticate, user_logged_in, user_logged_out
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from knox.models import get_token_model
-from knox.settings import knox_settings
-from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
+MOVED = (
+    "InvalidCredentials",
+    "LoginSerializer",
+    "LoginView",
+    "LogoutAllView",
+    "LogoutView",
+    "TokenSerializer",
+    "TooManyTokens",
+)
 
-from drf_apifirst.authentication import TokenAuthentication
-from drf_apifirst.compat import http_request
-from drf_apifirst.context import ResponseHeadersMixin
-from drf_apifirst.exceptions import Problem
-from drf_apifirst.throttling import LoginRateThrottle
-
-__all__ = ["LoginView", "LogoutAllView", "LogoutView"]
+__all__: list[str] = []
 
 
-class InvalidCredentials(Problem):
-    status_code = 400
-    default_code = "invalid_credentials"
-    default_detail = _("Unable to log in with the username and password given.")
-    title = _("Invalid credentials.")
-
-
-class TooManyTokens(Problem):
-    status_code = 403  # type: ignore[assignment]
-    default_code = "too_many_tokens"
-    default_detail = _("This user has the most tokens allowed; log out somewhere first.")
-    title = _("Too many tokens.")
-
-
-class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(
-        max_length=4096, trim_whitespace=False, write_only=True, style={"input_type": "password"}
+def __getattr__(name: str) -> Any:
+    if name not in MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"drf_apifirst.views.{name} moved to drf_apifirst.auth_views.{name}.",
+        PendingDeprecationWarning,
+        stacklevel=2,
     )
+    from drf_apifirst import auth_views
 
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
-    expiry = serializers.DateTimeField(allow_null=True, help_text="When the token expires.")
-
-
-class LoginView(ResponseHeadersMixin, GenericAPIView):
-    """Exchange a username and password for a token (throttled: policy ``login``)."""
-
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-    throttle_classes = [LoginRateThrottle]
-    serializer_class = LoginSerializer
-
-    @extend_schema(request=LoginSerializer, responses={200: TokenSerializer})
-    def post(self, request: Request) -> Response:
-        credentials = self.get_serializer(data=request.data)
-        credentials.is_valid(raise_exception=True)
-        user = authenticate(
-            http_request(request),
-            username=credentials.validated_data["username"],
-            password=credentials.validated_data["password"],
-        )
-        if user is None or not user.is_active:
-            raise InvalidCredentials()
-        token_model = get_token_model()
-        # Expired tokens are swept here, not on every request (see TokenAuthentication).
-        token_model.objects.filter(user=user, expiry__lt=timezone.now()).delete()
-        limit = knox_settings.TOKEN_LIMIT_PER_USER
-        if limit is not None and token_model.objects.filter(user=user).count() >= limit:
-            raise TooManyTokens()
-        instance, token = token_model.objects.create(
-            user, knox_settings.TOKEN_TTL, prefix=knox_settings.TOKEN_PREFIX
-        )
-        user_logged_in.send(sender=type(user), request=http_request(request), user=user)
-        return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
-
-
-# Logout views are APIViews, not GenericAPIViews: they take no body, and DRF's OPTIONS
-# metadata asks a generic view for its serializer (a 500 when there is none). Their
-# docstrings are their OpenAPI descriptions.
-class LogoutView(ResponseHeadersMixin, APIView):
-    """Invalidate the token that made this request."""
-
-    authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=None, responses={204: None})
-    def post(self, request: Request) -> Response:
-        request.auth.delete()
-        user_logged_out.send(
-            sender=type(request.user), request=http_request(request), user=request.user
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class LogoutAllView(ResponseHeadersMixin, APIView):
-    """Invalidate every token of the user who made this request."""
-
-    authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=None, responses={204: None})
-    def post(self, request: Request) -> Response:
-        get_token_model().objects.filter(user=request.user).delete()
-        user_logged_out.send(
-            sender=type(request.user), request=http_request(request), user=request.user
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    return getattr(auth_views, name)

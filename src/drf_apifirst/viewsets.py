@@ -34,8 +34,9 @@ Short circuits (cache hits, replays, 304s) are answered by the view's own
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model
 from rest_framework import mixins, viewsets
 from rest_framework.serializers import BaseSerializer
 
@@ -81,6 +82,11 @@ class SerializerByActionMixin:
         return serializer_class
 
 
+# The model of a viewset: ``ApiModelViewSet[Task]`` types ``get_object()`` and friends,
+# as DRF's stubs type ``GenericViewSet[Task]``.
+_MT_co = TypeVar("_MT_co", bound=Model, covariant=True)
+
+
 class RequestPipelineMixin(
     StrictQueryParametersMixin,
     ResponseCacheMixin,
@@ -120,7 +126,7 @@ class ApiGenericViewSet(
     FieldSelectionMixin,
     PermissionsByActionMixin,
     SerializerByActionMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[_MT_co],
 ):
     """GenericViewSet with auth schemes by name, serializers and permissions per action,
     tenant scoping, field selection and query optimisation from the serializer, strict
@@ -136,7 +142,9 @@ class ApiGenericViewSet(
     action_problems: Mapping[str, Sequence[type[Problem]]] = {}
 
 
-class ReadOnlyApiModelViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, ApiGenericViewSet):
+class ReadOnlyApiModelViewSet(
+    mixins.RetrieveModelMixin, mixins.ListModelMixin, ApiGenericViewSet[_MT_co]
+):
     """``list`` and ``retrieve``."""
 
 
@@ -146,6 +154,6 @@ class ApiModelViewSet(
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     mixins.ListModelMixin,
-    ApiGenericViewSet,
+    ApiGenericViewSet[_MT_co],
 ):
     """``list``, ``retrieve``, ``create``, ``update``, ``partial_update`` and ``destroy``."""
