@@ -623,6 +623,37 @@ def test_event_payloads_are_in_the_openapi_document(task_events, oas_version, ke
     ]
 
 
+class TaskWithoutDoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Task
+        fields = ["id", "title", "updated"]
+
+
+@pytest.mark.parametrize("oas_version", ["3.1.0", "3.0.3"])
+def test_the_contract_guard_calls_a_removed_event_type_or_payload_field_breaking(
+    task_events, oas_version
+):
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.settings import patched_settings
+
+    from drf_apifirst.contract import diff_schemas
+
+    def document():
+        with patched_settings({"OAS_VERSION": oas_version}):
+            return SchemaGenerator(urlconf="tests.webhook_urls").get_schema(public=True)
+
+    before = document()
+    unregister_event("task.deleted")
+    register_event("task.updated", TaskWithoutDoneSerializer, "A task changed.")
+    after = document()
+    errors = {(c.rule, c.location) for c in diff_schemas(before, after) if c.severity == "error"}
+    assert ("webhook-removed", "webhook task.deleted") in errors
+    assert any(
+        location.startswith("webhook task.updated payload") and "done" in location
+        for _, location in errors
+    ), errors
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [
