@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_apifirst",
+    "django_tasks_db",
     "tests.testapp",
 ]
 
@@ -47,6 +48,14 @@ if os.environ.get("DATABASE_URL"):  # the postgres tox env
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+
+# A worker process a test starts (tests/test_webhooks.py) uses the test database.
+if os.environ.get("DRF_APIFIRST_TEST_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["DRF_APIFIRST_TEST_DB_NAME"]
+
+# Webhook deliveries (drf_apifirst.webhooks) go through django-tasks-db's queue; the tests
+# run its worker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CACHES = {
     "default": (
@@ -95,6 +104,11 @@ DRF_APIFIRST = {
     },
     "DEFAULT_VERSION": "v2",
 }
+
+# The webhook worker process of tests/test_webhooks.py: a receiver on loopback, short
+# timeouts (a killed worker's claim runs out in 2 * 3 + 5 seconds).
+if os.environ.get("DRF_APIFIRST_TEST_WEBHOOK_WORKER"):
+    DRF_APIFIRST.update(PUBLIC_URL_ALLOWED_NETWORKS=["127.0.0.0/8"], WEBHOOK_TIMEOUT=3)
 
 LOGGING = {
     "version": 1,

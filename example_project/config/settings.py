@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_apifirst",
+    "django_tasks_db",
     "tracker",
 ]
 
@@ -174,7 +175,21 @@ DRF_APIFIRST = {
     "ERROR_TYPE_BASE_URL": os.environ.get(
         "ERROR_TYPE_BASE_URL", "https://tracker.example.com/docs/errors/"
     ),
+    # Webhook receivers inside these networks are allowed (an on-premises install, a test
+    # receiver on loopback); none by default: only public https URLs.
+    "PUBLIC_URL_ALLOWED_NETWORKS": [
+        network
+        for network in os.environ.get("PUBLIC_URL_ALLOWED_NETWORKS", "").split(",")
+        if network
+    ],
 }
+
+# --8<-- [start:tasks]
+# Webhook deliveries are Django tasks on django-tasks-db's database queue: the delivery
+# schedule already lives in the database, so the queue adds no server, commits with the
+# rows and survives restarts. `manage.py db_worker` runs them (make demo starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# --8<-- [end:tasks]
 
 # --8<-- [start:logging]
 # JSON lines (one object per record, with the request id) in production, text in

@@ -12,6 +12,7 @@ from tracker.views import (
     MyInvitationViewSet,
     ProjectViewSet,
     TaskViewSet,
+    WebhookEndpointViewSet,
 )
 
 router = SimpleRouter()
@@ -23,6 +24,7 @@ router.register("members", MemberViewSet)
 router.register("invitations", InvitationViewSet)
 router.register("me/invitations", MyInvitationViewSet, basename="my-invitation")
 router.register("api-keys", APIKeyViewSet)
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 
+from tests.servers import Receiver
 from tracker.models import Organization
 from tracker.services import DEMO_PASSWORD, create_integration_key, seed_demo
 
@@ -71,3 +72,11 @@ def as_key(demo):
         return {"HTTP_AUTHORIZATION": f"Api-Key {key.plaintext_key}"}
 
     return headers
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on 127.0.0.1 (``receiver.url``, ``receiver.received``)."""
+    receiver = Receiver()
+    yield receiver
+    receiver.close()

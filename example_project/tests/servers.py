@@ -5,8 +5,10 @@ because the suite also runs on machines busy with other work (two cores shared b
 several test runs), where a server takes far longer to boot than on an idle laptop.
 """
 
+import http.server
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -69,3 +71,34 @@ def stop(process, seconds=60):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1: records ``(path, headers, body)`` of each POST and
+    answers ``answer`` (a 302 points at 127.0.0.1:1, which must not be followed)."""
+
+    def __init__(self):
+        self.received = []
+        self.answer = 204
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((self.path, dict(self.headers), body))
+                self.send_response(receiver.answer)
+                if receiver.answer == 302:
+                    self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -4,26 +4,24 @@ Each section names the risk and tests what an attacker would try. The module run
 SQLite + local memory (the ``example`` tox env) and on PostgreSQL + Redis (``postgres``).
 """
 
-import http.server
 import json
 import logging
 import os
 import socket
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
 
 from drf_apifirst.testing import assert_problem
-from drf_apifirst.validators import UnsafeURL
-from tests.servers import wait_for
-from tracker import webhooks
+from drf_apifirst.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tracker.models import Label, Membership, OrganizationAPIKey, Project, Task
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -578,12 +576,13 @@ def test_api6_the_last_admin_cannot_leave_or_step_down(client, as_user, acme):
 def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
     """Hardening #15.11: every encoding of an inside address, refused at save."""
     response = client.post(
-        "/api/v2/projects/", {"name": "p", "webhook_url": url}, content_type=JSON, **as_user("demo")
+        "/api/v2/webhook-endpoints/", {"url": url}, content_type=JSON, **as_user("demo")
     )
     body = assert_problem(response, status=400, code="validation_error")
-    assert body["errors"][0]["pointer"] == "#/webhook_url"
-    assert "unsafe_url" in {error["code"] for error in body["errors"]}
-    assert not Project.objects.filter(name="p").exists()
+    assert {(error["code"], error["pointer"]) for error in body["errors"]} == {
+        ("unsafe_url", "#/url")
+    }
+    assert not WebhookEndpoint.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -597,84 +596,141 @@ def test_api7_webhook_urls_pointing_inside_are_refused(client, as_user, url):
 )
 def test_api7_a_public_https_webhook_is_accepted(client, as_user, url):
     response = client.post(
-        "/api/v2/projects/",
-        {"name": "p", "webhook_url": url},
-        content_type=JSON,
-        **as_user("demo"),
+        "/api/v2/webhook-endpoints/", {"url": url}, content_type=JSON, **as_user("demo")
     )
     assert response.status_code == 201, response.content
-    assert response.json()["webhook_url"] == url
+    assert response.json()["url"] == url
+    assert response.json()["secret"].startswith("whsec_")
 
 
-def test_api7_a_name_that_resolves_inside_is_refused_at_delivery(monkeypatch):
+def run_worker():
+    """django-tasks-db's worker, in this process, until no task is ready."""
+    call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)
+
+
+def add_endpoint(client, auth, url):
+    response = client.post("/api/v2/webhook-endpoints/", {"url": url}, content_type=JSON, **auth)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api7_a_name_that_resolves_inside_is_refused_at_delivery(
+    client, as_user, acme, monkeypatch
+):
     # Accepted when saved (a public-looking name), then its DNS answer turns private.
+    auth = as_user("demo")
+    endpoint = add_endpoint(client, auth, "https://hooks.example.com/tracker")
+
     def resolve(host, port, *args, **kwargs):
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    webhooks.validate_webhook_url("https://hooks.example.com/tracker")
-    with pytest.raises(UnsafeURL, match=r"resolves to 10\.0\.0\.7"):
-        webhooks.deliver("https://hooks.example.com/tracker", "task.updated", {})
+    task = a_task_of(acme)
+    response = client.patch(
+        f"/api/v2/tasks/{task.pk}/", {"status": "done"}, content_type=JSON, **auth
+    )
+    assert response.status_code == 200
+    run_worker()
 
-
-class _Receiver(http.server.BaseHTTPRequestHandler):
-    received: list = []
-    answer = 204
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        type(self).received.append((self.path, json.loads(self.rfile.read(length))))
-        self.send_response(self.answer)
-        if self.answer == 302:
-            self.send_header("Location", "http://127.0.0.1:1/elsewhere")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def receiver():
-    _Receiver.received = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
+    log = client.get(f"/api/v2/webhook-endpoints/{endpoint['id']}/deliveries/", **auth).json()
+    [delivery] = log["results"]
+    assert (delivery["event_type"], delivery["state"]) == ("task.updated", "failed")
+    [attempt] = delivery["attempts"]
+    assert attempt["status_code"] is None
+    assert "resolves to 10.0.0.7" in attempt["error"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_api7_deliveries_go_only_where_allowed_and_follow_no_redirect(
-    client, receiver, as_user, acme, caplog
+    client, receiver, as_user, acme
 ):
     # An on-premises install allows its own network explicitly; nothing else changes.
     allowed = {**settings.DRF_APIFIRST, "PUBLIC_URL_ALLOWED_NETWORKS": ["127.0.0.1/32"]}
+    auth = as_user("demo")
+    url = receiver.url
     with override_settings(DRF_APIFIRST=allowed):
-        url = f"http://127.0.0.1:{receiver.server_port}/hook"
-        project = Project.objects.filter(organization=acme).first()
-        Project.objects.filter(pk=project.pk).update(webhook_url=url)
-        task = project.tasks.first()
-        auth = as_user("demo")
+        endpoint = add_endpoint(client, auth, url)
+        task = a_task_of(acme)
         response = client.patch(
             f"/api/v2/tasks/{task.pk}/", {"status": "done"}, content_type=JSON, **auth
         )
         assert response.status_code == 200
-        wait_for(lambda: _Receiver.received, "the webhook delivery to the receiver")
-        path, payload = _Receiver.received[0]
+        run_worker()
+        [(path, headers, body)] = receiver.received
         assert path == "/hook"
-        assert payload == {
-            "event": "task.updated",
-            "data": {"id": task.pk, "project": project.pk, "title": task.title, "status": "done"},
-        }
-        _Receiver.answer = 302
-        try:
-            status = webhooks.deliver(url, "task.updated", {"id": task.pk})
-        finally:
-            _Receiver.answer = 204
-        assert status == 302  # an answer, not followed to 127.0.0.1:1
-    # Without the allowance, the same receiver is out of reach.
-    with pytest.raises(UnsafeURL):
-        webhooks.deliver(url, "task.updated", {})
+        event = Webhook(endpoint["secret"]).verify(body, headers)
+        assert (event["type"], event["data"]["id"], event["data"]["status"]) == (
+            "task.updated",
+            task.pk,
+            "done",
+        )
+
+        receiver.answer = 302
+        client.patch(f"/api/v2/tasks/{task.pk}/", {"title": "moved"}, content_type=JSON, **auth)
+        run_worker()
+        assert [path for path, _, _ in receiver.received] == ["/hook", "/hook"]
+        log = client.get(f"/api/v2/webhook-endpoints/{endpoint['id']}/deliveries/", **auth)
+        latest = log.json()["results"][0]
+        # An answer, not followed to 127.0.0.1:1; not retried either.
+        assert (latest["state"], latest["attempts"][0]["status_code"]) == ("failed", 302)
+
+    # Without the allowance, the same receiver is out of reach at delivery too.
+    receiver.answer = 204
+    client.patch(f"/api/v2/tasks/{task.pk}/", {"title": "again"}, content_type=JSON, **auth)
+    run_worker()
+    assert len(receiver.received) == 2
+    log = client.get(f"/api/v2/webhook-endpoints/{endpoint['id']}/deliveries/", **auth)
+    latest = log.json()["results"][0]
+    assert latest["state"] == "failed"
+    assert latest["attempts"][0]["error"].startswith("Refused: ")
+
+
+def test_api1_webhook_endpoints_belong_to_one_organization(client, as_user, acme, globex):
+    acme_admin, globex_admin = as_user("demo"), as_user("globex-admin")
+    endpoint = add_endpoint(client, acme_admin, "https://hooks.example.com/acme")
+    assert client.get("/api/v2/webhook-endpoints/", **globex_admin).json()["results"] == []
+    base = f"/api/v2/webhook-endpoints/{endpoint['id']}/"
+    for method, path in [
+        ("get", base),
+        ("patch", base),
+        ("delete", base),
+        ("get", f"{base}deliveries/"),
+        ("post", f"{base}test/"),
+        ("post", f"{base}rotate-secret/"),
+    ]:
+        response = getattr(client, method)(path, {}, content_type=JSON, **globex_admin)
+        assert_problem(response, status=404, code="not_found")
+    # An event of Globex never reaches Acme's endpoint.
+    client.patch(
+        f"/api/v2/tasks/{a_task_of(globex).pk}/",
+        {"status": "done"},
+        content_type=JSON,
+        **globex_admin,
+    )
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_api5_members_read_webhooks_admins_and_scoped_keys_manage_them(
+    client, as_user, as_key, acme
+):
+    member, admin = as_user("demo-member"), as_user("demo")
+    add_endpoint(client, admin, "https://hooks.example.com/acme")
+    assert client.get("/api/v2/webhook-endpoints/", **member).status_code == 200
+    refused = client.post(
+        "/api/v2/webhook-endpoints/",
+        {"url": "https://hooks.example.com/mine"},
+        content_type=JSON,
+        **member,
+    )
+    assert_problem(refused, status=403, code="insufficient_scope")
+    key = as_key(acme, ["tasks:read"])
+    assert_problem(
+        client.get("/api/v2/webhook-endpoints/", **key), status=403, code="insufficient_scope"
+    )
+    integration = as_key(acme, ["webhooks:read", "webhooks:admin"])
+    add_endpoint(client, integration, "https://hooks.example.com/zap")
+    assert WebhookEndpoint.objects.count() == 2
 
 
 # --- API8:2023 Security misconfiguration -------------------------------------------------

@@ -10,7 +10,6 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from drf_apifirst.models import AbstractAPIKey
-from tracker.webhooks import validate_webhook_url
 
 
 class Organization(models.Model):
@@ -100,8 +99,6 @@ class Project(models.Model):
         Organization, on_delete=models.CASCADE, related_name="projects"
     )
     name = models.CharField(max_length=100)
-    # Task changes are POSTed here; only public https addresses are accepted (SSRF).
-    webhook_url = models.URLField(blank=True, validators=[validate_webhook_url])
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -46,7 +46,7 @@ from tracker.services import INTEGRATION_SCOPES
 class ProjectSerializer(ApiModelSerializer):
     class Meta:
         model = Project
-        fields = ["id", "name", "webhook_url", "created"]
+        fields = ["id", "name", "created"]
 
 
 @extend_schema_serializer(

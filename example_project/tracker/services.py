@@ -8,7 +8,6 @@ problem (``drf_apifirst.exceptions.Problem``) when a business rule says no.
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from drf_apifirst.exceptions import Problem
+from drf_apifirst.webhooks import emit
 from tracker.models import (
+    Comment,
     Invitation,
     Label,
     Membership,
@@ -26,7 +27,6 @@ from tracker.models import (
     Project,
     Task,
 )
-from tracker.webhooks import deliver_quietly
 
 # What an organization admin may grant an integration's key. Managing members and keys
 # stays with people.
@@ -39,6 +39,8 @@ INTEGRATION_SCOPES = [
     "labels:write",
     "comments:read",
     "comments:write",
+    "webhooks:read",
+    "webhooks:admin",
 ]
 
 
@@ -60,22 +62,13 @@ class AlreadyMember(Problem):
 
 
 def task_changed(task: Task, event: str) -> None:
-    """After the transaction commits, tell the project's webhook (in the background:
-    a slow receiver does not slow the API)."""
-    url = task.project.webhook_url
-    if not url:
-        return
-    payload = {
-        "id": task.pk,
-        "project": task.project_id,
-        "title": task.title,
-        "status": task.status,
-    }
+    """Tell the organization's webhook endpoints (``tracker.webhooks``); sent by a worker
+    once the transaction commits, never for a write that is rolled back."""
+    emit(event, task, tenant=task.project.organization)
 
-    def send() -> None:
-        threading.Thread(target=deliver_quietly, args=(url, event, payload), daemon=True).start()
 
-    transaction.on_commit(send)
+def comment_posted(comment: Comment) -> None:
+    emit("comment.created", comment, tenant=comment.task.project.organization)
 
 
 CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d{1,18})\b", re.I)

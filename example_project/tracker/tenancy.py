@@ -28,6 +28,7 @@ MEMBER_SCOPES = [
     "labels:*",
     "comments:*",
     "members:read",
+    "webhooks:read",
 ]
 
 

@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from drf_apifirst.viewsets import ApiGenericViewSet, ApiModelViewSet
+from drf_apifirst.webhooks.views import WebhookEndpointViewSet as BaseWebhookEndpointViewSet
 from tracker import services
 from tracker.models import (
     Comment,
@@ -94,13 +95,11 @@ class LabelViewSet(ApiModelViewSet):
     """Labels of the organization's tasks; names are unique (case-insensitively)."""
 
     queryset = Label.objects.all()
-    # Read on every task form, written rarely: cached per caller and organization, and
-    # invalidated by any write to a label.
-    cache_seconds = 30
     tenant_field = "organization"
     scopes = "labels"
     serializer_class = LabelSerializer
-    # Read on every screen, written rarely: cached, and invalidated by every write.
+    # Read on every screen, written rarely: cached per caller and organization, and
+    # invalidated by every write to a label.
     cache_seconds = 60
     ordering_fields = ["name"]
     search_fields = ["name"]
@@ -173,6 +172,7 @@ class CommentViewSet(ApiModelViewSet):
     def perform_create(self, serializer):
         # DRF's way; the library's save keywords (get_save_kwargs) are added all the same.
         serializer.save(author=_author(self.request))
+        services.comment_posted(serializer.instance)
 
 
 @organization_header
@@ -303,3 +303,10 @@ class APIKeyViewSet(
 
     def perform_destroy(self, instance):
         instance.revoke()
+
+
+@organization_header
+class WebhookEndpointViewSet(BaseWebhookEndpointViewSet):
+    """The organization's webhook endpoints (``tracker.webhooks`` lists the events):
+    members read them and their delivery log, admins and integrations with
+    ``webhooks:admin`` manage them."""

@@ -88,7 +88,17 @@ def spectacular_settings(**overrides: Any) -> dict[str, Any]:
         # Separate request and response components, so read-only fields are not
         # documented as accepted and write-only fields are not documented as returned.
         "COMPONENT_SPLIT_REQUEST": True,
-        "ENUM_NAME_OVERRIDES": {},
+        # The webhook log's enums by name, whatever the host's enums are called.
+        "ENUM_NAME_OVERRIDES": {
+            "WebhookDeliveryStateEnum": "drf_apifirst.webhooks.models.WebhookDelivery.Status",
+            "WebhookAttemptResultEnum": "drf_apifirst.webhooks.models.WebhookAttempt.Result",
+        },
+        # Declared webhook event types in the document (drf_apifirst.webhooks); before the
+        # enum hook, which then names their enums too.
+        "POSTPROCESSING_HOOKS": [
+            "drf_apifirst.webhooks.openapi.document_webhooks",
+            "drf_spectacular.hooks.postprocess_schema_enums",
+        ],
     }
     if importlib.util.find_spec("drf_spectacular_sidecar") is not None:
         config.update(

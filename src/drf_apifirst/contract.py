@@ -852,12 +852,14 @@ class _Differ:
         return sorted(unique, key=lambda c: (rank[c.severity], c.location, c.rule, c.message))
 
     def webhooks(self) -> None:
-        """OpenAPI 3.1 ``webhooks``: the server sends their payloads and clients receive
-        them, so a payload is compared with the response rules."""
+        """OpenAPI 3.1 ``webhooks`` (``x-webhooks`` in a 3.0 document, as
+        drf_apifirst.webhooks writes them there): the server sends their payloads and
+        clients receive them, so a payload is compared with the response rules."""
 
         def events(doc: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
             found = {}
-            for name, item in _obj(doc.get("webhooks")).items():
+            declared = {**_obj(doc.get("x-webhooks")), **_obj(doc.get("webhooks"))}
+            for name, item in declared.items():
                 item = self.resolve(doc, item)
                 for method in METHODS:
                     if isinstance(item.get(method), Mapping):

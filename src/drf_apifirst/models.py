@@ -112,3 +112,14 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.record_key
+
+
+# The webhook models belong to this app; defined beside the rest of webhooks.
+from drf_apifirst.webhooks.models import (  # noqa: E402
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
+
+__all__ += ["WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookMessage"]

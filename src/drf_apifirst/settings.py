@@ -131,6 +131,10 @@ def _is_trusted_proxies(value: Any) -> bool:
     return True
 
 
+def _is_schedule(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and all(map(_is_seconds, value))
+
+
 def _is_import_string(value: Any) -> bool:
     return isinstance(value, str) and "." in value
 
@@ -216,6 +220,26 @@ OPTIONS: dict[str, Option] = {
     "PUBLIC_URL_ALLOWED_NETWORKS": Option(
         (), "a list of networks ('10.1.0.0/16', 'fd00::/8')", _is_network_list
     ),
+    # Webhooks (drf_apifirst.webhooks): seconds to wait before each retry after the first
+    # attempt failed, jittered by up to a fifth; the last one used, the delivery fails.
+    "WEBHOOK_RETRY_SCHEDULE": Option(
+        (5, 300, 1800, 7200, 18000, 36000, 43200, 86400, 86400),
+        "a non-empty list of whole numbers of seconds, 0 or more",
+        _is_schedule,
+    ),
+    # Seconds a receiver has to answer one attempt (connecting included).
+    "WEBHOOK_TIMEOUT": Option(10, "a whole number of seconds from 1 up", _is_positive_int),
+    # An endpoint whose attempts have all failed for this many seconds is disabled.
+    "WEBHOOK_DISABLE_AFTER": Option(
+        432000, "a whole number of seconds from 1 up", _is_positive_int
+    ),
+    # The TASKS backend alias and queue deliveries are enqueued on.
+    "WEBHOOK_TASK_BACKEND": Option("default", "a TASKS alias", lambda v: isinstance(v, str)),
+    "WEBHOOK_QUEUE_NAME": Option("default", "a queue name", lambda v: isinstance(v, str)),
+    # Bytes of a receiver's answer kept in the delivery log.
+    "WEBHOOK_RESPONSE_EXCERPT": Option(1024, "a whole number of bytes, 0 or more", _is_seconds),
+    # Days finished deliveries are kept (manage.py apifirst_webhooks prune).
+    "WEBHOOK_LOG_DAYS": Option(30, "a whole number of days from 1 up", _is_positive_int),
     # A list request with a query parameter the view does not document is a 400 problem.
     "STRICT_QUERY_PARAMETERS": Option(True, "True or False", _is_bool),
     # What a rate limit does while the cache is unreachable: "open" lets requests through

@@ -1,0 +1,125 @@
+"""Serializers of the endpoint API: endpoints, their deliveries and attempts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from drf_apifirst.validators import PublicURLValidator
+from drf_apifirst.webhooks.events import get_event_types
+from drf_apifirst.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+__all__ = [
+    "RotateSecretSerializer",
+    "WebhookAttemptSerializer",
+    "WebhookDeliverySerializer",
+    "WebhookEndpointSecretSerializer",
+    "WebhookEndpointSerializer",
+]
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    # The SSRF guard alone (one error, "unsafe_url"): it also refuses what is not a URL.
+    url = serializers.CharField(max_length=2000, validators=[PublicURLValidator()])
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        max_length=100,
+        help_text="Event types this endpoint receives; empty: every event type.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "url",
+            "description",
+            "event_types",
+            "is_active",
+            "disabled_reason",
+            "failing_since",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["disabled_reason", "failing_since", "created", "updated"]
+
+    def validate_event_types(self, value: list[str]) -> list[str]:
+        known = get_event_types()
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown event types: {', '.join(unknown)}.", code="invalid_choice"
+            )
+        return sorted(set(value))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("is_active"):
+            # Enabling an endpoint again clears why it was disabled.
+            attrs["disabled_reason"] = ""
+            attrs["failing_since"] = None
+        return attrs
+
+
+class WebhookEndpointSecretSerializer(WebhookEndpointSerializer):
+    """The endpoint with its signing secret: only in the answer that creates it."""
+
+    secret = serializers.CharField(
+        read_only=True, help_text="Shown once: keep it to verify signatures (whsec_...)."
+    )
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class RotateSecretSerializer(serializers.Serializer):
+    overlap_seconds = serializers.IntegerField(
+        min_value=0,
+        max_value=7 * 86400,
+        default=86400,
+        write_only=True,
+        help_text="How long the old secret keeps signing beside the new one.",
+    )
+    secret = serializers.CharField(read_only=True, help_text="The new secret, shown once.")
+    previous_secret_expires = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookAttempt
+        fields = [
+            "started_at",
+            "duration_ms",
+            "result",
+            "status_code",
+            "error",
+            "response_excerpt",
+            "next_attempt_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    message_id = serializers.CharField(read_only=True)
+    event_type = serializers.CharField(source="message.event_type", read_only=True)
+    # "state", not "status": a host's own "status" enum keeps its name in the document.
+    state = serializers.ChoiceField(
+        source="status", choices=WebhookDelivery.Status.choices, read_only=True
+    )
+    attempts = WebhookAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "message_id",
+            "event_type",
+            "state",
+            "attempt_count",
+            "next_attempt_at",
+            "last_status_code",
+            "created",
+            "delivered_at",
+            "attempts",
+        ]
+        read_only_fields = fields
