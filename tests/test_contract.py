@@ -1283,7 +1283,7 @@ def test_a_broken_example_v2_fails_with_the_right_rule_ids(tmp_path):
         call_command("apifirst_schema", "diff", str(EXAMPLE / "v2.yaml"), str(path), stdout=out)
     rules = {line.rsplit("[", 1)[1].rstrip("]") for line in out.getvalue().splitlines()[1:]}
     assert rules == {
-        "response-optional-property-removed",  # the example's responses mark none required
+        "response-required-property-removed",  # responses list their fields as required
         "response-property-enum-value-added",
         "request-property-enum-value-added",
         "request-property-became-required",

@@ -126,10 +126,10 @@ def test_two_different_query_multidicts_never_share_a_key(first, second):
 
 
 def test_an_encoded_ampersand_does_not_collide_with_two_parameters(api_client, articles):
-    # Joined as "k=v" pairs with "&", both were "search=number 1&search=x": one entry.
-    poisoned = api_client.get("/api/cached-articles/?search=number+1%26search%3Dx")
+    # Joined as "k=v" pairs with "&", both were "search=number&tag=x": one entry.
+    poisoned = api_client.get("/api/cached-articles/?search=number%26tag%3Dx")
     assert (poisoned.status_code, poisoned.json()["results"]) == (200, [])
-    honest = api_client.get("/api/cached-articles/?search=x&search=number+1")  # reads the last
+    honest = api_client.get("/api/cached-articles/?search=number&tag=x")
     assert honest["X-Cache"] == "miss"
     assert honest.json()["count"] > 0
 

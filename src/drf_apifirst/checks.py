@@ -638,10 +638,12 @@ def check_view_schemas(
 ) -> list[CheckMessage]:
     """E014: a view that sets DRF's own ``schema = AutoSchema(...)`` (or ``ManualSchema``)
     makes drf-spectacular fail with an ``AssertionError`` when it builds the document."""
+    view_classes = _views_to_check(view_classes)
+    if not view_classes:
+        return []  # nothing routed (or the app is not installed: E005 says so)
     from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
     from rest_framework.schemas.inspectors import DefaultSchema
 
-    view_classes = _views_to_check(view_classes)
     errors: list[CheckMessage] = []
     for view_class in view_classes:
         # The class attribute itself: reading view_class.schema would build the default.
@@ -731,12 +733,12 @@ def check_shadowed_urls(
 ) -> list[CheckMessage]:
     """W010: an earlier URL pattern answers a library URL (``rest_framework.urls`` mounted
     at ``api/auth/`` answers ``/api/auth/login/`` with DRF's HTML login form)."""
+    if not _app_installed():
+        return []
     from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
     from drf_apifirst import auth_views as views
 
-    if not _app_installed():
-        return []
     expected = {
         "drf_apifirst:login": views.LoginView,
         "drf_apifirst:logout": views.LogoutView,

@@ -311,6 +311,8 @@ class CachedArticleViewSet(ReadOnlyApiModelViewSet):
     cache_seconds = 60
     cache_models = [Author, Tag]
     search_fields = ["title"]
+    # Read by nobody; allowed so a test can put a second name after "search".
+    extra_query_parameters = ["tag"]
 
 
 class CachedOwnedTaskViewSet(ReadOnlyApiModelViewSet):
