@@ -28,7 +28,7 @@ from tracker.services import INTEGRATION_SCOPES
     examples=[
         OpenApiExample(
             "A project",
-            value={"name": "Website", "webhook_url": "https://hooks.tracker.example.com/website"},
+            value={"name": "Website"},
             request_only=True,
         ),
         OpenApiExample(
@@ -36,7 +36,6 @@ from tracker.services import INTEGRATION_SCOPES
             value={
                 "id": 1,
                 "name": "Website",
-                "webhook_url": "https://hooks.tracker.example.com/website",
                 "created": "2026-11-02T09:30:00Z",
             },
             response_only=True,

@@ -57,6 +57,8 @@ def _webhook_operation(event: EventType, schema: Any) -> dict[str, Any]:
             "summary": event.name,
             "description": event.description,
             "tags": ["webhooks"],
+            # The receiver authenticates the message by its signature headers, not a scheme.
+            "security": [],
             "parameters": [
                 {
                     "in": "header",
