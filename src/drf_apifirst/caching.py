@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from django.core.cache import cache
@@ -163,6 +164,18 @@ def _declared_models(view_class: Any) -> set[type[Model]]:
     return models
 
 
+# Per class, once per process: both read only class attributes, and a cached GET asks on
+# every request (a hit must stay cheap).
+@lru_cache(maxsize=1024)
+def _class_models(view_class: Any) -> frozenset[type[Model]]:
+    return frozenset(_declared_models(view_class))
+
+
+@lru_cache(maxsize=1024)
+def _serializer_class_models(serializer_class: Any) -> frozenset[type[Model]]:
+    return frozenset(serializer_models(serializer_class))
+
+
 def _scopes_ident(request: Any) -> str:
     scopes = granted_scopes(request)
     return "*" if scopes is None else ",".join(sorted(scopes))
@@ -193,10 +206,10 @@ class ResponseCacheMixin:
 
     def get_cache_models(self) -> set[type[Model]]:
         """The models whose writes make this view's cached responses stale."""
-        models = _declared_models(type(self))
+        models = set(_class_models(type(self)))  # type: ignore[arg-type]  # classes hash
         get_serializer_class = getattr(self, "get_serializer_class", None)
         if get_serializer_class is not None:
-            models |= serializer_models(get_serializer_class())
+            models |= _serializer_class_models(get_serializer_class())
         return models
 
     def get_cache_key(self, request: Any) -> str:
