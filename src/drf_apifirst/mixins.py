@@ -7,9 +7,7 @@ home (docs/deprecation-policy.md); they will be removed in 0.4.
 
 from __future__ import annotations
 
-import importlib
-import warnings
-from typing import Any
+from drf_apifirst._moved import moved_names
 
 # Old name -> the module it lives in now.
 MOVED = {
@@ -29,14 +27,4 @@ MOVED = {
 
 __all__: list[str] = []
 
-
-def __getattr__(name: str) -> Any:
-    module = MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(
-        f"drf_apifirst.mixins.{name} moved to {module}.{name}; import it from there.",
-        PendingDeprecationWarning,
-        stacklevel=2,
-    )
-    return getattr(importlib.import_module(module), name)
+__getattr__ = moved_names(__name__, MOVED)

@@ -14,6 +14,7 @@ who a request is counted as.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 from collections.abc import Iterable
@@ -64,10 +65,18 @@ def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+@functools.lru_cache(maxsize=8)
+def _networks(
+    networks: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    # Parsed once per setting value (the checks have refused malformed entries).
+    return tuple(ipaddress.ip_network(network, strict=False) for network in networks)
+
+
 def _trusted(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: Iterable[str]
 ) -> bool:
-    return any(address in ipaddress.ip_network(network, strict=False) for network in networks)
+    return any(address in network for network in _networks(tuple(networks)))
 
 
 _warned_missing_header = False

@@ -4,30 +4,22 @@ here with a ``PendingDeprecationWarning`` (docs/deprecation-policy.md)."""
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+from drf_apifirst._moved import moved_names
 
-MOVED = (
-    "InvalidCredentials",
-    "LoginSerializer",
-    "LoginView",
-    "LogoutAllView",
-    "LogoutView",
-    "TokenSerializer",
-    "TooManyTokens",
+# Old name -> the module it lives in now.
+MOVED = dict.fromkeys(
+    (
+        "InvalidCredentials",
+        "LoginSerializer",
+        "LoginView",
+        "LogoutAllView",
+        "LogoutView",
+        "TokenSerializer",
+        "TooManyTokens",
+    ),
+    "drf_apifirst.auth_views",
 )
 
 __all__: list[str] = []
 
-
-def __getattr__(name: str) -> Any:
-    if name not in MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(
-        f"drf_apifirst.views.{name} moved to drf_apifirst.auth_views.{name}.",
-        PendingDeprecationWarning,
-        stacklevel=2,
-    )
-    from drf_apifirst import auth_views
-
-    return getattr(auth_views, name)
+__getattr__ = moved_names(__name__, MOVED)
