@@ -16,7 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from drf_apifirst.models import APIKey
 from drf_apifirst.serializers import ApiModelSerializer
 from drf_apifirst.viewsets import ApiGenericViewSet, ApiModelViewSet, ReadOnlyApiModelViewSet
-from tests.testapp.models import Article, Task
+from tests.testapp.models import Article, Tag, Task
 from tests.testapp.serializers import TaskV1Serializer
 
 ACTION_MIXINS = {
@@ -205,6 +205,16 @@ def test_tenant_stamping_survives_a_tutorial_perform_update(api_client, alice):
     assert response.status_code == 200, response.content
     task.refresh_from_db()
     assert (task.title, task.owner) == ("renamed", alice)
+
+
+def test_a_custom_action_saving_another_model_does_not_get_the_tenant_stamp(api_client, alice):
+    """The tenant goes to models that have the tenant field; a tag (no ``owner``) saved by
+    a custom action of a tenant-scoped view is created, not a 500."""
+    response = api_client.post(
+        "/api/tutorial-tasks/tag/", {"name": "urgent"}, format="json", **_key_for(alice)
+    )
+    assert response.status_code == 201, response.content
+    assert list(Tag.objects.values_list("name", flat=True)) == ["urgent"]
 
 
 def test_the_hosts_own_save_keywords_win_over_the_librarys(alice):

@@ -682,13 +682,31 @@ class SaveKwargsMixin:
     """Adds the view's ``get_save_kwargs()`` (passed as ``context["save_kwargs"]``) to
     every ``save()``, so what the library stamps (the tenant) reaches the model even when a
     host's ``perform_create`` calls ``serializer.save(...)`` itself. Keywords the caller
-    passes to ``save()`` win. ``ApiModelSerializer`` has it; add it to a plain serializer
-    that a tenant-scoped view uses."""
+    passes to ``save()`` win. The tenant goes only to a model that has the tenant field,
+    so a custom action saving another model's serializer is not handed a keyword its model
+    cannot take. ``ApiModelSerializer`` has it; add it to a plain serializer that a
+    tenant-scoped view uses."""
 
     def save(self, **kwargs: Any) -> Any:
         context = getattr(self, "context", {})
-        stamped = {**context.get("save_kwargs", {}), **kwargs}
-        return super().save(**stamped)  # type: ignore[misc]
+        stamped = dict(context.get("save_kwargs", {}))
+        tenant_field = context.get("tenant_field")
+        if tenant_field in stamped and not _model_has_field(self, tenant_field):
+            del stamped[tenant_field]
+        return super().save(**{**stamped, **kwargs})  # type: ignore[misc]
+
+
+def _model_has_field(serializer: Any, name: str) -> bool:
+    """Whether the model serializer's model has a field ``name`` (True when the serializer
+    has no model: a plain serializer's ``create()`` decides what it takes)."""
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    if model is None:
+        return True
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
 
 
 def _is_number(value: Any) -> bool:

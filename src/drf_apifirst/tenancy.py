@@ -68,7 +68,9 @@ class TenantScopedMixin:
     def get_save_kwargs(self) -> dict[str, Any]:
         """Keywords every ``serializer.save()`` of this view gets (the tenant, on a direct
         ``tenant_field``). Override to add your own (``{"created_by": user}``); a host's
-        explicit ``serializer.save(**kwargs)`` still wins over these."""
+        explicit ``serializer.save(**kwargs)`` still wins over these. The tenant keyword
+        is given only to serializers whose model has the tenant field (a custom action may
+        save another model); your own keywords reach every serializer the view builds."""
         if self.tenant_field is None or "__" in self.tenant_field:
             return {}
         return {self.tenant_field: self.get_tenant()}
@@ -80,4 +82,5 @@ class TenantScopedMixin:
         request = getattr(self, "request", None)
         if request is not None and request.method not in SAFE_METHODS:
             context["save_kwargs"] = self.get_save_kwargs()
+            context["tenant_field"] = self.tenant_field
         return context

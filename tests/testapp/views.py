@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from drf_apifirst.exceptions import InvalidParameters, Problem
 from tests.testapp.models import Task
-from tests.testapp.serializers import OrderSerializer, TaskSerializer
+from tests.testapp.serializers import OrderSerializer, TaskSerializer, tag_serializer
 
 
 class TaskViewSet(viewsets.ModelViewSet):
@@ -354,6 +354,14 @@ class TutorialTaskViewSet(ApiModelViewSet):
 
     def perform_update(self, serializer):
         serializer.save()
+
+    @action(detail=False, methods=["post"], serializer_class=tag_serializer(ApiModelSerializer))
+    def tag(self, request):
+        """A custom action saving a serializer of another model (no ``owner`` field)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data, status=201)
 
 
 class QuerysetlessCachedArticleViewSet(ReadOnlyApiModelViewSet):
