@@ -690,8 +690,12 @@ class SaveKwargsMixin:
     def save(self, **kwargs: Any) -> Any:
         context = getattr(self, "context", {})
         stamped = dict(context.get("save_kwargs", {}))
-        tenant_field = context.get("tenant_field")
-        if tenant_field in stamped and not _model_has_field(self, tenant_field):
+        tenant_field: str | None = context.get("tenant_field")
+        if (
+            tenant_field is not None
+            and tenant_field in stamped
+            and not _model_has_field(self, tenant_field)
+        ):
             del stamped[tenant_field]
         return super().save(**{**stamped, **kwargs})  # type: ignore[misc]
 
