@@ -32,7 +32,7 @@ __all__ = [
     "is_api_key",
 ]
 
-logger = logging.getLogger("drf_apifirst.principals")
+logger: logging.Logger = logging.getLogger("drf_apifirst.principals")
 
 PrincipalKind = Literal["api_key", "user", "anonymous"]
 

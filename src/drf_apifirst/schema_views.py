@@ -40,8 +40,8 @@ def requested_version(request: Request) -> str | None:
 class SchemaView(SpectacularAPIView):
     """``/api/schema/``: the default version's document; ``?version=v1`` another's."""
 
-    versioning_class = None
-    schema = None  # not part of the API it describes
+    versioning_class: None = None
+    schema: None = None  # not part of the API it describes
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.api_version = requested_version(request)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -35,6 +35,9 @@ from rest_framework.exceptions import NotFound
 from drf_apifirst.context import add_response_headers
 from drf_apifirst.exceptions import Problem
 from drf_apifirst.settings import apifirst_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "AcceptHeaderVersioning",
@@ -170,9 +173,9 @@ def deprecate(
 class UnknownVersion(Problem):
     status_code = 404
     default_code = "unknown_version"
-    default_detail = _("This API version does not exist.")
-    title = _("Unknown API version.")
-    extension_members = {
+    default_detail: StrOrPromise = _("This API version does not exist.")
+    title: StrOrPromise = _("Unknown API version.")
+    extension_members: Mapping[str, Any] = {
         "versions": {
             "type": "array",
             "items": {"type": "string"},
@@ -188,8 +191,8 @@ class UnknownAcceptedVersion(UnknownVersion):
 class VersionSunset(Problem):
     status_code = 410
     default_code = "version_sunset"
-    default_detail = _("This API version (or endpoint) has been retired.")
-    title = _("Gone.")
+    default_detail: StrOrPromise = _("This API version (or endpoint) has been retired.")
+    title: StrOrPromise = _("Gone.")
 
 
 class _LifecycleVersioning:

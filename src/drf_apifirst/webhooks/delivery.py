@@ -48,7 +48,7 @@ __all__ = [
     "sweep",
 ]
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 # A claim lasts twice the timeout and this many seconds more (the worker's bookkeeping).
 LEASE_MARGIN = 5

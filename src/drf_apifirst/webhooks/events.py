@@ -84,8 +84,10 @@ def get_event_type(name: str) -> EventType:
 class TestEventSerializer(serializers.Serializer):
     """``data`` of the test event an endpoint's owner sends from the API."""
 
-    endpoint = serializers.IntegerField(help_text="The endpoint this test was sent to.")
-    message = serializers.CharField()
+    endpoint: serializers.IntegerField = serializers.IntegerField(
+        help_text="The endpoint this test was sent to."
+    )
+    message: serializers.CharField = serializers.CharField()
 
 
 register_event(

@@ -8,6 +8,7 @@ is a 404. Reading needs ``webhooks:read``; everything else ``webhooks:admin``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from drf_apifirst.viewsets import ApiModelViewSet
 from drf_apifirst.webhooks.delivery import redeliver
@@ -39,17 +41,17 @@ class WebhookEndpointViewSet(ApiModelViewSet):
     """Webhook endpoints of the caller's tenant, their delivery log, test events,
     redelivery and secret rotation."""
 
-    queryset = WebhookEndpoint.objects.all()
-    serializer_class = WebhookEndpointSerializer
-    serializer_classes = {
+    queryset: QuerySet[WebhookEndpoint] = WebhookEndpoint.objects.all()
+    serializer_class: type[BaseSerializer[Any]] = WebhookEndpointSerializer
+    serializer_classes: Mapping[Any, type[BaseSerializer[Any]]] = {
         "create": WebhookEndpointSecretSerializer,
         "rotate_secret": RotateSecretSerializer,
         "deliveries": WebhookDeliverySerializer,
         "redeliver": WebhookDeliverySerializer,
         "test": WebhookDeliverySerializer,
     }
-    scopes = "webhooks"
-    action_scopes = {
+    scopes: str | None = "webhooks"
+    action_scopes: Mapping[str, str] = {
         name: ADMIN_SCOPE
         for name in (
             "create",
