@@ -27,7 +27,7 @@ import hashlib
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -130,7 +130,7 @@ class CacheStore(IdempotencyStore):
     lock_prefix = "drf_apifirst:idem-lock:"
 
     def __init__(self) -> None:
-        self.cache = caches[apifirst_settings.IDEMPOTENCY_CACHE]
+        self.cache: BaseCache = caches[apifirst_settings.IDEMPOTENCY_CACHE]
 
     def get(self, record_key: str) -> dict[str, Any] | None:
         stored: dict[str, Any] | None = self.cache.get(self.record_prefix + record_key)

@@ -141,6 +141,12 @@ def _paginated_response_schema(count_mode: str, result: dict[str, Any]) -> dict[
 class PageNumberPagination(pagination.PageNumberPagination):
     """Page-number pagination; ``page`` must be a whole number from 1, ``page_size`` too."""
 
+    # Set by paginate_queryset() for the response and the links.
+    request: Request | None
+    page_size_value: int
+    number: int
+    count: int | None
+
     # None: REST_FRAMEWORK["PAGE_SIZE"], read at each request.
     page_size: int | None = None
     # None: DRF_APIFIRST["MAX_PAGE_SIZE"], read at each request.
@@ -221,6 +227,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
     """DRF's ``?limit=&offset=`` with bounds: ``limit`` a whole number from 1 (capped to the
     maximum), ``offset`` one from 0; an offset past the end is an empty page, as in DRF."""
+
+    # Set by paginate_queryset() for the response and the links.
+    request: Request | None
+    count: int | None
 
     # None: REST_FRAMEWORK["PAGE_SIZE"], read at each request.
     default_limit: int | None = None

@@ -42,6 +42,8 @@ class SchemaView(SpectacularAPIView):
 
     versioning_class: None = None
     schema: None = None  # not part of the API it describes
+    # The version whose document this request asked for (set by get()).
+    api_version: str | None
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.api_version = requested_version(request)

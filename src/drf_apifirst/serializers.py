@@ -122,7 +122,7 @@ class ToMany:
         self.supplied_order = supplied_order
         # Where preload() leaves each row's list; unique per field, so two fields on one
         # relation (ids and names) never share it.
-        self.key = f"_apifirst_many_{next(_keys)}"
+        self.key: str = f"_apifirst_many_{next(_keys)}"
 
 
 _keys = itertools.count()
@@ -974,7 +974,7 @@ class ReadPlan:
         self.nested: list[tuple[str, ApiModelSerializer]] = []
         # (position in readers, method name) of the SerializerMethodFields.
         self.methods: list[tuple[int, str]] = []
-        self.shareable = True
+        self.shareable: bool = True
         for field in serializer.fields.values():
             if field.write_only:
                 continue
@@ -988,8 +988,8 @@ class ReadPlan:
             elif not _context_free(field):
                 self.shareable = False
             self.readers.append((str(field.field_name), _fast_reader(field, model, to_many)))
-        self.needs_preload = bool(self.loads or self.nested)
-        self.names = _readable(serializer.fields)
+        self.needs_preload: bool = bool(self.loads or self.nested)
+        self.names: tuple[str, ...] = _readable(serializer.fields)
 
     def _add_nested(self, field: drf_fields.Field, model: Any) -> None:
         if len(field.source_attrs) != 1 or _model_field(model, field.source_attrs[0]) is None:

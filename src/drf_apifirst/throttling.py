@@ -107,6 +107,8 @@ class RateThrottle(BaseThrottle):
     # While the cache is down: "open" lets requests through, "closed" answers 503.
     # None: DRF_APIFIRST["THROTTLE_FAILURE"].
     failure: str | None = None
+    # The state of the last allow_request(): None when no rate applied or the cache was down.
+    state: RateLimit | None
 
     def get_policy(self, request: Any, view: Any) -> str | None:
         return self.policy or self.scope

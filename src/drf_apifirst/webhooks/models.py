@@ -60,13 +60,21 @@ class WebhookEndpoint(models.Model):
     event_types: models.JSONField[Any, Any] = models.JSONField(
         _("event types"), default=list, blank=True
     )
-    secret = models.CharField(max_length=100, default=generate_secret, editable=False)
+    secret: models.CharField[str, str] = models.CharField(
+        max_length=100, default=generate_secret, editable=False
+    )
     # The secret a rotation replaced; it signs too until previous_secret_expires.
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
-    previous_secret_expires = models.DateTimeField(null=True, blank=True, editable=False)
-    is_active = models.BooleanField(_("active"), default=True)
+    previous_secret: models.CharField[str, str] = models.CharField(
+        max_length=100, blank=True, editable=False
+    )
+    previous_secret_expires: models.DateTimeField[datetime | None, datetime | None] = (
+        models.DateTimeField(null=True, blank=True, editable=False)
+    )
+    is_active: models.BooleanField[bool, bool] = models.BooleanField(_("active"), default=True)
     # Why the library disabled it (410 Gone, failing for too long); empty when enabled.
-    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    disabled_reason: models.CharField[str, str] = models.CharField(
+        max_length=300, blank=True, editable=False
+    )
     # When the first of the current run of failed attempts happened; None when healthy.
     failing_since: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
         null=True, blank=True, editable=False
