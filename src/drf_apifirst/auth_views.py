@@ -49,14 +49,14 @@ class TooManyTokens(Problem):
     title: StrOrPromise = _("Too many tokens.")
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(serializers.Serializer[Any]):
     username: serializers.CharField = serializers.CharField(max_length=150)
     password: serializers.CharField = serializers.CharField(
         max_length=4096, trim_whitespace=False, write_only=True, style={"input_type": "password"}
     )
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenSerializer(serializers.Serializer[Any]):
     token: serializers.CharField = serializers.CharField(
         help_text="Send as `Authorization: Token <token>`."
     )
@@ -65,7 +65,7 @@ class TokenSerializer(serializers.Serializer):
     )
 
 
-class LoginView(ResponseHeadersMixin, GenericAPIView):
+class LoginView(ResponseHeadersMixin, GenericAPIView[Any]):
     """Exchange a username and password for a token (throttled: policy ``login``)."""
 
     authentication_classes: list[Any] = []

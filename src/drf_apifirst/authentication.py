@@ -135,7 +135,8 @@ class APIKeyPrincipal:
 
     def __init__(self, api_key: AbstractAPIKey) -> None:
         self.api_key = api_key
-        self.owner = api_key.owner  # type: ignore[attr-defined]
+        # Whatever the key model's owner is (a user, an organization).
+        self.owner: Any = api_key.owner  # type: ignore[attr-defined]
 
     def __str__(self) -> str:
         return f"API key {self.api_key.prefix} of {self.owner}"
@@ -207,7 +208,8 @@ class APIKeyAuthentication(BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-class TokenAuthentication(KnoxTokenAuthentication):
+# knox has no type information: its class is Any to a type checker.
+class TokenAuthentication(KnoxTokenAuthentication):  # type: ignore[misc]
     """django-rest-knox bearer tokens: ``Authorization: Token <token>``.
 
     The keyword, expiry and auto-refresh follow ``REST_KNOX`` settings

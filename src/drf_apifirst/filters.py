@@ -110,7 +110,8 @@ if HAS_DJANGO_FILTER:
     from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
     from django_filters.rest_framework import DjangoFilterBackend as _DjangoFilterBackend
 
-    class DjangoFilterBackend(_DjangoFilterBackend):
+    # django-filter has no type information: its class is Any to a type checker.
+    class DjangoFilterBackend(_DjangoFilterBackend):  # type: ignore[misc]
         """django-filter's backend; invalid values are a 400 problem per parameter.
 
         On a tenant-scoped view (``tenant_field``), the choices of every model-choice

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 
-class ProblemErrorSerializer(serializers.Serializer):
+class ProblemErrorSerializer(serializers.Serializer[Any]):
     code: serializers.CharField = serializers.CharField(
         help_text="Stable machine-readable code, e.g. `required`."
     )
@@ -61,7 +61,7 @@ class ProblemErrorSerializer(serializers.Serializer):
     )
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(serializers.Serializer[Any]):
     """Problem details for HTTP APIs (RFC 9457)."""
 
     type: serializers.CharField = serializers.CharField(
@@ -141,7 +141,7 @@ HEADERS: dict[str, dict[str, Any]] = {
 
 # An Idempotency-Key: 1-255 printable ASCII characters (no surrounding spaces, which
 # HTTP strips), as IdempotencyMixin checks.
-IDEMPOTENCY_KEY_SCHEMA = {
+IDEMPOTENCY_KEY_SCHEMA: dict[str, Any] = {
     "type": "string",
     "minLength": 1,
     "maxLength": 255,

@@ -112,7 +112,7 @@ def endpoint_lifecycle(view: Any) -> Lifecycle | None:
     """The lifecycle ``@deprecate`` put on the view's action, else on the view class."""
     handler = getattr(view, getattr(view, "action", None) or "", None)
     for target in (handler, type(view)):
-        lifecycle = getattr(target, "apifirst_lifecycle", None)
+        lifecycle: Lifecycle | None = getattr(target, "apifirst_lifecycle", None)
         if lifecycle is not None:
             return lifecycle
     return None
@@ -206,7 +206,8 @@ class _LifecycleVersioning:
 
     @classproperty
     def default_version(cls) -> str | None:
-        return apifirst_settings.DEFAULT_VERSION
+        version: str | None = apifirst_settings.DEFAULT_VERSION
+        return version
 
     def is_allowed_version(self, version: Any) -> bool:
         allowed = self.allowed_versions

@@ -34,10 +34,13 @@ def new_message_id() -> str:
 class WebhookEndpointQuerySet(models.QuerySet["WebhookEndpoint"]):
     def owned_by(self, owner: Any) -> WebhookEndpointQuerySet:
         """The endpoints of ``owner`` (a tenant, a user: any model instance); none for None."""
+        endpoints: WebhookEndpointQuerySet
         if owner is None:
-            return self.none()
-        owner_type = ContentType.objects.get_for_model(owner)
-        return self.filter(owner_type=owner_type, owner_id=str(owner.pk))
+            endpoints = self.none()
+        else:
+            owner_type = ContentType.objects.get_for_model(owner)
+            endpoints = self.filter(owner_type=owner_type, owner_id=str(owner.pk))
+        return endpoints
 
 
 class WebhookEndpoint(models.Model):

@@ -19,7 +19,7 @@ __all__ = [
 ]
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
     # The SSRF guard alone (one error, "unsafe_url"): it also refuses what is not a URL.
     url: serializers.CharField = serializers.CharField(
         max_length=2000, validators=[PublicURLValidator()]
@@ -74,7 +74,7 @@ class WebhookEndpointSecretSerializer(WebhookEndpointSerializer):
         fields: list[str] = [*WebhookEndpointSerializer.Meta.fields, "secret"]
 
 
-class RotateSecretSerializer(serializers.Serializer):
+class RotateSecretSerializer(serializers.Serializer[Any]):
     overlap_seconds: serializers.IntegerField = serializers.IntegerField(
         min_value=0,
         max_value=7 * 86400,
@@ -90,7 +90,7 @@ class RotateSecretSerializer(serializers.Serializer):
     )
 
 
-class WebhookAttemptSerializer(serializers.ModelSerializer):
+class WebhookAttemptSerializer(serializers.ModelSerializer[WebhookAttempt]):
     class Meta:
         model = WebhookAttempt
         fields: list[str] = [
@@ -105,7 +105,7 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
     message_id: serializers.CharField = serializers.CharField(read_only=True)
     event_type: serializers.CharField = serializers.CharField(
         source="message.event_type", read_only=True
