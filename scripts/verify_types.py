@@ -33,9 +33,7 @@ def main(minimum: float) -> int:
         print(f"verify_types: pyright found no py.typed for {PACKAGE}", file=sys.stderr)
         return 2
     incomplete = [
-        symbol
-        for symbol in report["symbols"]
-        if symbol["isExported"] and not symbol["isTypeKnown"]
+        symbol for symbol in report["symbols"] if symbol["isExported"] and not symbol["isTypeKnown"]
     ]
     for symbol in incomplete:
         kind = "ambiguous" if symbol["isTypeAmbiguous"] else "unknown"
