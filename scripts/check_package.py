@@ -9,6 +9,7 @@ What is checked, and why:
 - the sdist holds exactly the files git tracks under the included paths (the example
   project too: the docs include samples from it), and the wheel exactly the library;
 - the docs build from the unpacked sdist (``mkdocs build --strict``);
+- the wheel has ``drf_apifirst/py.typed`` (PEP 561), so type checkers read its hints;
 - ``check-wheel-contents`` (configured in pyproject.toml) finds nothing;
 - the wheel installs into a clean venv and ``manage.py check`` passes.
 
@@ -190,6 +191,9 @@ def check_wheel(wheel: str) -> None:
     shipped = {n for n in names if ".dist-info/" not in n}
     expected = {n.removeprefix("src/") for n in git_files("src/drf_apifirst")}
     compare("wheel", shipped, expected)
+    # PEP 561: without the marker, type checkers ignore the package's annotations.
+    if "drf_apifirst/py.typed" not in shipped:
+        fail("drf_apifirst/py.typed is missing from the wheel")
     dist_info = {n.split("/", 1)[1] for n in names if ".dist-info/" in n}
     for required in ("METADATA", "RECORD", "WHEEL", "entry_points.txt", "licenses/LICENSE"):
         if required not in dist_info:

@@ -1,9 +1,14 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 REQUIRED_APPS = ("rest_framework_api_key", "knox")
 
@@ -15,8 +20,8 @@ def _listed(app: str) -> bool:
 
 class DrfApifirstConfig(AppConfig):
     name = "drf_apifirst"
-    verbose_name = _("drf-apifirst")
-    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name: StrOrPromise = _("drf-apifirst")
+    default_auto_field: str = "django.db.models.BigAutoField"
 
     def __init__(self, app_name: str, app_module: Any) -> None:
         # Our models build on these two apps; without them Django's error (raised when the

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
 from django.utils import timezone
@@ -11,10 +12,13 @@ from drf_spectacular.utils import extend_schema
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from rest_framework import serializers, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from drf_apifirst.authentication import TokenAuthentication
@@ -23,42 +27,51 @@ from drf_apifirst.context import ResponseHeadersMixin
 from drf_apifirst.exceptions import Problem
 from drf_apifirst.throttling import LoginRateThrottle
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 __all__ = ["LoginView", "LogoutAllView", "LogoutView"]
 
 
 class InvalidCredentials(Problem):
     status_code = 400
     default_code = "invalid_credentials"
-    default_detail = _("Unable to log in with the username and password given.")
-    title = _("Invalid credentials.")
+    default_detail: StrOrPromise = _("Unable to log in with the username and password given.")
+    title: StrOrPromise = _("Invalid credentials.")
 
 
 class TooManyTokens(Problem):
     status_code = 403
     default_code = "too_many_tokens"
-    default_detail = _("This user has the most tokens allowed; log out somewhere first.")
-    title = _("Too many tokens.")
+    default_detail: StrOrPromise = _(
+        "This user has the most tokens allowed; log out somewhere first."
+    )
+    title: StrOrPromise = _("Too many tokens.")
 
 
-class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(
+class LoginSerializer(serializers.Serializer[Any]):
+    username: serializers.CharField = serializers.CharField(max_length=150)
+    password: serializers.CharField = serializers.CharField(
         max_length=4096, trim_whitespace=False, write_only=True, style={"input_type": "password"}
     )
 
 
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
-    expiry = serializers.DateTimeField(allow_null=True, help_text="When the token expires.")
+class TokenSerializer(serializers.Serializer[Any]):
+    token: serializers.CharField = serializers.CharField(
+        help_text="Send as `Authorization: Token <token>`."
+    )
+    expiry: serializers.DateTimeField = serializers.DateTimeField(
+        allow_null=True, help_text="When the token expires."
+    )
 
 
-class LoginView(ResponseHeadersMixin, GenericAPIView):
+class LoginView(ResponseHeadersMixin, GenericAPIView[Any]):
     """Exchange a username and password for a token (throttled: policy ``login``)."""
 
     authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-    throttle_classes = [LoginRateThrottle]
-    serializer_class = LoginSerializer
+    permission_classes: Sequence[type[BasePermission]] = [AllowAny]
+    throttle_classes: Sequence[type[BaseThrottle]] = [LoginRateThrottle]
+    serializer_class: type[BaseSerializer[Any]] = LoginSerializer
 
     @extend_schema(request=LoginSerializer, responses={200: TokenSerializer})
     def post(self, request: Request) -> Response:
@@ -90,8 +103,8 @@ class LoginView(ResponseHeadersMixin, GenericAPIView):
 class LogoutView(ResponseHeadersMixin, APIView):
     """Invalidate the token that made this request."""
 
-    authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
+    authentication_classes: Sequence[type[BaseAuthentication]] = [TokenAuthentication]
+    permission_classes: Sequence[type[BasePermission]] = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
@@ -105,8 +118,8 @@ class LogoutView(ResponseHeadersMixin, APIView):
 class LogoutAllView(ResponseHeadersMixin, APIView):
     """Invalidate every token of the user who made this request."""
 
-    authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
+    authentication_classes: Sequence[type[BaseAuthentication]] = [TokenAuthentication]
+    permission_classes: Sequence[type[BasePermission]] = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:

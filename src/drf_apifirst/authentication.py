@@ -12,7 +12,7 @@ from __future__ import annotations
 import binascii
 from collections.abc import Mapping, Sequence
 from hmac import compare_digest
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -32,6 +32,9 @@ from rest_framework.request import Request
 from drf_apifirst.faults import CACHE_ERRORS, cache_failed
 from drf_apifirst.models import AbstractAPIKey, get_api_key_model
 from drf_apifirst.settings import apifirst_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "APIKeyAuthentication",
@@ -132,7 +135,8 @@ class APIKeyPrincipal:
 
     def __init__(self, api_key: AbstractAPIKey) -> None:
         self.api_key = api_key
-        self.owner = api_key.owner  # type: ignore[attr-defined]
+        # Whatever the key model's owner is (a user, an organization).
+        self.owner: Any = api_key.owner  # type: ignore[attr-defined]
 
     def __str__(self) -> str:
         return f"API key {self.api_key.prefix} of {self.owner}"
@@ -163,8 +167,10 @@ class APIKeyAuthentication(BaseAuthentication):
     """
 
     keyword = "Api-Key"
-    invalid_key_message = _("Invalid API key.")
-    invalid_header_message = _("Invalid API key header: send 'Authorization: Api-Key <key>'.")
+    invalid_key_message: StrOrPromise = _("Invalid API key.")
+    invalid_header_message: StrOrPromise = _(
+        "Invalid API key header: send 'Authorization: Api-Key <key>'."
+    )
 
     def get_key(self, request: Request) -> str | None:
         parts = get_authorization_header(request).split()
@@ -202,7 +208,8 @@ class APIKeyAuthentication(BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-class TokenAuthentication(KnoxTokenAuthentication):
+# knox has no type information: its class is Any to a type checker.
+class TokenAuthentication(KnoxTokenAuthentication):  # type: ignore[misc]
     """django-rest-knox bearer tokens: ``Authorization: Token <token>``.
 
     The keyword, expiry and auto-refresh follow ``REST_KNOX`` settings
@@ -213,7 +220,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
     request (a second query); here that sweep happens at login instead.
     """
 
-    invalid_token_message = _("Invalid token.")
+    invalid_token_message: StrOrPromise = _("Invalid token.")
 
     def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
         """knox's, with the sweep of the user's other expired tokens left to login."""

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
@@ -34,6 +35,9 @@ from drf_apifirst.exceptions import Problem, ShortCircuit
 from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM
 from drf_apifirst.settings import apifirst_settings
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 __all__ = [
     "ConditionalRequestMixin",
     "PreconditionFailed",
@@ -48,9 +52,11 @@ _UNSAFE_WITH_OBJECT = {"PUT", "PATCH", "DELETE"}
 class PreconditionFailed(Problem):
     status_code = 412
     default_code = "precondition_failed"
-    default_detail = _("The resource changed since you read it: fetch it again, then retry.")
-    title = _("Precondition failed.")
-    extension_members = {
+    default_detail: StrOrPromise = _(
+        "The resource changed since you read it: fetch it again, then retry."
+    )
+    title: StrOrPromise = _("Precondition failed.")
+    extension_members: Mapping[str, Any] = {
         "current_etag": {"type": "string", "description": "The ETag the resource has now."}
     }
 
@@ -58,8 +64,8 @@ class PreconditionFailed(Problem):
 class PreconditionRequired(Problem):
     status_code = 428
     default_code = "precondition_required"
-    default_detail = _("Send If-Match with the ETag you read, so no update is lost.")
-    title = _("Precondition required.")
+    default_detail: StrOrPromise = _("Send If-Match with the ETag you read, so no update is lost.")
+    title: StrOrPromise = _("Precondition required.")
 
 
 def _digest(*parts: Any) -> str:

@@ -795,11 +795,11 @@ class _Differ:
 
     def flatten(self, doc: Mapping[str, Any], schema: Any) -> Mapping[str, Any]:
         """The schema with its $ref followed and its allOf parts merged into one."""
-        schema = self.resolve(doc, schema)
-        parts = _list(schema.get("allOf"))
+        resolved = self.resolve(doc, schema)
+        parts = _list(resolved.get("allOf"))
         if not parts:
-            return schema
-        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+            return resolved
+        merged: dict[str, Any] = {k: v for k, v in resolved.items() if k != "allOf"}
         for part in parts:
             for key, value in self.flatten(doc, part).items():
                 if key == "properties":

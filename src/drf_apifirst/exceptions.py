@@ -69,7 +69,7 @@ class InvalidParameters(ValidationError):
     Its errors carry ``"parameter": "page_size"`` instead of a JSON Pointer into the body.
     """
 
-    default_detail = _("Invalid query parameters.")
+    default_detail: StrOrPromise = _("Invalid query parameters.")
 
 
 class BadRequest(Problem):
@@ -79,8 +79,8 @@ class BadRequest(Problem):
 class RequestTooLarge(Problem):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
-    default_detail = _("The request body is larger than this server accepts.")
-    title = _("Request body too large.")
+    default_detail: StrOrPromise = _("The request body is larger than this server accepts.")
+    title: StrOrPromise = _("Request body too large.")
 
 
 class ServerError(APIException):
@@ -88,7 +88,7 @@ class ServerError(APIException):
 
     status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
     default_code = "server_error"
-    default_detail = _("A server error occurred.")
+    default_detail: StrOrPromise = _("A server error occurred.")
 
 
 class ServiceUnavailable(Problem):
@@ -97,8 +97,8 @@ class ServiceUnavailable(Problem):
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
-    default_detail = _("A service this request needs is unavailable. Retry later.")
-    title = _("Service unavailable.")
+    default_detail: StrOrPromise = _("A service this request needs is unavailable. Retry later.")
+    title: StrOrPromise = _("Service unavailable.")
     # Seconds the client is told to wait (Retry-After).
     wait: float = 5
 

@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError
 
 __all__ = ["CACHE_ERRORS", "DATABASE_ERRORS", "cache_failed", "is_database_unavailable"]
 
-logger = logging.getLogger("drf_apifirst.faults")
+logger: logging.Logger = logging.getLogger("drf_apifirst.faults")
 
 
 def _cache_errors() -> tuple[type[BaseException], ...]:

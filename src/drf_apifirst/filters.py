@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,9 @@ from rest_framework.request import Request
 
 from drf_apifirst.exceptions import InvalidParameters
 from drf_apifirst.settings import apifirst_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = ["HAS_DJANGO_FILTER", "OrderingFilter", "SearchFilter", "StrictQueryParametersMixin"]
 
@@ -32,8 +35,10 @@ class OrderingFilter(filters.OrderingFilter):
     back to every serializer field); ``"__all__"`` keeps DRF's meaning.
     """
 
-    unknown_field_message = _("Unknown ordering field(s): {unknown}. Choose from: {valid}.")
-    not_supported_message = _("This endpoint does not support ordering.")
+    unknown_field_message: StrOrPromise = _(
+        "Unknown ordering field(s): {unknown}. Choose from: {valid}."
+    )
+    not_supported_message: StrOrPromise = _("This endpoint does not support ordering.")
 
     def get_valid_fields(
         self, queryset: QuerySet[Any], view: Any, context: Mapping[str, Any] | None = None
@@ -105,7 +110,8 @@ if HAS_DJANGO_FILTER:
     from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
     from django_filters.rest_framework import DjangoFilterBackend as _DjangoFilterBackend
 
-    class DjangoFilterBackend(_DjangoFilterBackend):
+    # django-filter has no type information: its class is Any to a type checker.
+    class DjangoFilterBackend(_DjangoFilterBackend):  # type: ignore[misc]
         """django-filter's backend; invalid values are a 400 problem per parameter.
 
         On a tenant-scoped view (``tenant_field``), the choices of every model-choice
@@ -113,7 +119,7 @@ if HAS_DJANGO_FILTER:
         choice" exactly like an id nobody has (``tenant_filter_lookups()``).
         """
 
-        blank_message = _("Give a valid value, or leave the parameter out.")
+        blank_message: StrOrPromise = _("Give a valid value, or leave the parameter out.")
 
         def get_filterset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
             filterset = super().get_filterset(request, queryset, view)
@@ -241,7 +247,9 @@ class StrictQueryParametersMixin:
     strict_query_parameters: bool | None = None
     # Other names this view reads from the query string itself.
     extra_query_parameters: Sequence[str] = ()
-    repeated_parameter_message = _("Give this parameter once (several values: comma-separated).")
+    repeated_parameter_message: StrOrPromise = _(
+        "Give this parameter once (several values: comma-separated)."
+    )
 
     def allowed_query_parameters(self) -> set[str]:
         from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM, ApiModelSerializer

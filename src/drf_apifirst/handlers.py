@@ -85,7 +85,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     problem with ``Retry-After``, logged the same way.
     """
     if isinstance(exc, ShortCircuit):  # the base viewsets answer these themselves
-        return exc.response
+        response: Response = exc.response
+        return response
     request = context.get("request")
     django_request = http_request(request) if request is not None else None
     instance = django_request.path if django_request is not None else ""

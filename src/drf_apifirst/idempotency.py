@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -39,6 +39,9 @@ from drf_apifirst.exceptions import Problem, ServiceUnavailable, ShortCircuit
 from drf_apifirst.faults import CACHE_ERRORS, DATABASE_ERRORS, cache_failed
 from drf_apifirst.principals import get_principal, get_tenant, tenant_ident
 from drf_apifirst.settings import apifirst_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "CacheStore",
@@ -71,28 +74,30 @@ _KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Link", "Content-Language")
 
 class IdempotencyKeyRequired(Problem):
     default_code = "idempotency_key_required"
-    default_detail = _("This endpoint needs an Idempotency-Key header.")
-    title = _("Idempotency-Key required.")
+    default_detail: StrOrPromise = _("This endpoint needs an Idempotency-Key header.")
+    title: StrOrPromise = _("Idempotency-Key required.")
 
 
 class IdempotencyKeyInvalid(Problem):
     default_code = "idempotency_key_invalid"
-    default_detail = _("An Idempotency-Key is 1 to 255 printable ASCII characters.")
-    title = _("Invalid Idempotency-Key.")
+    default_detail: StrOrPromise = _("An Idempotency-Key is 1 to 255 printable ASCII characters.")
+    title: StrOrPromise = _("Invalid Idempotency-Key.")
 
 
 class IdempotencyKeyMismatch(Problem):
     status_code = 422
     default_code = "idempotency_key_reused"
-    default_detail = _("This Idempotency-Key was used with another request body.")
-    title = _("Idempotency-Key reused.")
+    default_detail: StrOrPromise = _("This Idempotency-Key was used with another request body.")
+    title: StrOrPromise = _("Idempotency-Key reused.")
 
 
 class IdempotencyKeyInUse(Problem):
     status_code = 409
     default_code = "idempotency_key_in_use"
-    default_detail = _("A request with this Idempotency-Key is still being processed.")
-    title = _("Request in progress.")
+    default_detail: StrOrPromise = _(
+        "A request with this Idempotency-Key is still being processed."
+    )
+    title: StrOrPromise = _("Request in progress.")
 
 
 class IdempotencyStore:
@@ -125,7 +130,7 @@ class CacheStore(IdempotencyStore):
     lock_prefix = "drf_apifirst:idem-lock:"
 
     def __init__(self) -> None:
-        self.cache = caches[apifirst_settings.IDEMPOTENCY_CACHE]
+        self.cache: BaseCache = caches[apifirst_settings.IDEMPOTENCY_CACHE]
 
     def get(self, record_key: str) -> dict[str, Any] | None:
         stored: dict[str, Any] | None = self.cache.get(self.record_prefix + record_key)

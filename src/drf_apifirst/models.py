@@ -8,8 +8,8 @@ key and set ``DRF_APIFIRST["API_KEY_MODEL"] = "yourapp.YourKey"``.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -17,6 +17,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey as _PackageAbstractAPIKey
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = ["APIKey", "AbstractAPIKey", "IdempotencyRecord", "get_api_key_model"]
 
@@ -28,9 +31,11 @@ class AbstractAPIKey(_PackageAbstractAPIKey):
     """An API key with scopes, expiry, revocation, rotation and last use."""
 
     # Scopes granted, e.g. ["tasks:read", "tasks:write"]; see drf_apifirst.permissions.
-    scopes = models.JSONField(_("scopes"), default=list, blank=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
-    replaces = models.OneToOneField(
+    scopes: models.JSONField[Any, Any] = models.JSONField(_("scopes"), default=list, blank=True)
+    last_used_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("last used"), null=True, blank=True, editable=False
+    )
+    replaces: models.OneToOneField[Any, Any] = models.OneToOneField(
         "self",
         null=True,
         blank=True,
@@ -72,7 +77,7 @@ class AbstractAPIKey(_PackageAbstractAPIKey):
 class APIKey(AbstractAPIKey):
     """The default API key, owned by a user."""
 
-    owner = models.ForeignKey(
+    owner: models.ForeignKey[Any, Any] = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="api_keys",
@@ -80,8 +85,8 @@ class APIKey(AbstractAPIKey):
     )
 
     class Meta(AbstractAPIKey.Meta):
-        verbose_name = _("API key")  # type: ignore[assignment]
-        verbose_name_plural = _("API keys")  # type: ignore[assignment]
+        verbose_name: ClassVar[StrOrPromise] = _("API key")  # type: ignore[assignment]
+        verbose_name_plural: ClassVar[StrOrPromise] = _("API keys")  # type: ignore[assignment]
 
 
 def get_api_key_model() -> Any:
@@ -98,17 +103,19 @@ class IdempotencyRecord(models.Model):
     """
 
     # A digest of who, where and which Idempotency-Key (IdempotencyMixin.get_record_key).
-    record_key = models.CharField(max_length=64, unique=True)
-    fingerprint = models.CharField(max_length=64, blank=True)
-    status = models.PositiveSmallIntegerField(null=True)
-    headers = models.JSONField(default=dict)
-    content = models.BinaryField(default=b"")
-    created = models.DateTimeField(auto_now_add=True)
-    expires = models.DateTimeField(db_index=True)
+    record_key: models.CharField[str, str] = models.CharField(max_length=64, unique=True)
+    fingerprint: models.CharField[str, str] = models.CharField(max_length=64, blank=True)
+    status: models.PositiveSmallIntegerField[int | None, int | None] = (
+        models.PositiveSmallIntegerField(null=True)
+    )
+    headers: models.JSONField[Any, Any] = models.JSONField(default=dict)
+    content: models.BinaryField[bytes, bytes | memoryview] = models.BinaryField(default=b"")
+    created: models.DateTimeField[datetime, datetime] = models.DateTimeField(auto_now_add=True)
+    expires: models.DateTimeField[datetime, datetime] = models.DateTimeField(db_index=True)
 
     class Meta:
-        verbose_name = _("idempotency record")
-        verbose_name_plural = _("idempotency records")
+        verbose_name: ClassVar[StrOrPromise] = _("idempotency record")
+        verbose_name_plural: ClassVar[StrOrPromise] = _("idempotency records")
 
     def __str__(self) -> str:
         return self.record_key

@@ -46,31 +46,41 @@ __all__ = [
 ]
 
 
-class ProblemErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `required`.")
-    detail = serializers.CharField(help_text="Human-readable message.")
-    pointer = serializers.CharField(
+class ProblemErrorSerializer(serializers.Serializer[Any]):
+    code: serializers.CharField = serializers.CharField(
+        help_text="Stable machine-readable code, e.g. `required`."
+    )
+    detail: serializers.CharField = serializers.CharField(help_text="Human-readable message.")
+    pointer: serializers.CharField = serializers.CharField(
         required=False,
         help_text="RFC 6901 JSON Pointer (URI fragment form) to the invalid member of the "
         "request body. Absent for errors about the body as a whole.",
     )
-    parameter = serializers.CharField(
+    parameter: serializers.CharField = serializers.CharField(
         required=False, help_text="The invalid query parameter, for query-string errors."
     )
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(serializers.Serializer[Any]):
     """Problem details for HTTP APIs (RFC 9457)."""
 
-    type = serializers.CharField(
+    type: serializers.CharField = serializers.CharField(
         help_text="URI of the docs of this kind of problem; `about:blank` when none."
     )
-    title = serializers.CharField(help_text="Short summary of this kind of problem.")
-    status = serializers.IntegerField(help_text="The HTTP status code.")
-    detail = serializers.CharField(help_text="What went wrong in this occurrence.")
+    title: serializers.CharField = serializers.CharField(
+        help_text="Short summary of this kind of problem."
+    )
+    status: serializers.IntegerField = serializers.IntegerField(help_text="The HTTP status code.")
+    detail: serializers.CharField = serializers.CharField(
+        help_text="What went wrong in this occurrence."
+    )
     instance = serializers.CharField(help_text="The request path.")
-    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`.")
-    request_id = serializers.CharField(help_text="The request's id, as in `X-Request-ID`.")
+    code: serializers.CharField = serializers.CharField(
+        help_text="Stable machine-readable code, e.g. `not_found`."
+    )
+    request_id: serializers.CharField = serializers.CharField(
+        help_text="The request's id, as in `X-Request-ID`."
+    )
     # The metaclass moves declared fields off the class, so Serializer.errors is untouched.
     errors = ProblemErrorSerializer(  # type: ignore[assignment]
         many=True, required=False, help_text="Each invalid field or parameter (400 only)."
@@ -131,7 +141,7 @@ HEADERS: dict[str, dict[str, Any]] = {
 
 # An Idempotency-Key: 1-255 printable ASCII characters (no surrounding spaces, which
 # HTTP strips), as IdempotencyMixin checks.
-IDEMPOTENCY_KEY_SCHEMA = {
+IDEMPOTENCY_KEY_SCHEMA: dict[str, Any] = {
     "type": "string",
     "minLength": 1,
     "maxLength": 255,
@@ -685,7 +695,7 @@ class ApiModelSerializerExtension(OpenApiSerializerExtension):
     ``anyOf`` its plain form and the nested object.
     """
 
-    target_class = "drf_apifirst.serializers.ApiModelSerializer"
+    target_class: str = "drf_apifirst.serializers.ApiModelSerializer"
     match_subclasses = True
 
     def _is_partial(self, auto_schema: Any, direction: Any) -> bool:
@@ -743,8 +753,8 @@ class ApiModelSerializerExtension(OpenApiSerializerExtension):
 
 
 class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "drf_apifirst.authentication.APIKeyAuthentication"
-    name = "apiKeyAuth"
+    target_class: str = "drf_apifirst.authentication.APIKeyAuthentication"
+    name: str = "apiKeyAuth"
     match_subclasses = True
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
@@ -760,10 +770,10 @@ class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "drf_apifirst.authentication.TokenAuthentication"
+    target_class: str = "drf_apifirst.authentication.TokenAuthentication"
     # Not drf-spectacular's "tokenAuth", which names DRF's own TokenAuthentication: a host
     # keeping both gets two schemes, each described by its class.
-    name = "knoxTokenAuth"
+    name: str = "knoxTokenAuth"
     match_subclasses = True
     priority = 1  # over drf-spectacular's own knox extension
 

@@ -14,7 +14,7 @@ read at each request; a ``page_size`` above the maximum is capped to it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connections
@@ -29,6 +29,9 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from drf_apifirst.exceptions import InvalidParameters
 from drf_apifirst.settings import apifirst_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "CursorPagination",
@@ -138,11 +141,17 @@ def _paginated_response_schema(count_mode: str, result: dict[str, Any]) -> dict[
 class PageNumberPagination(pagination.PageNumberPagination):
     """Page-number pagination; ``page`` must be a whole number from 1, ``page_size`` too."""
 
+    # Set by paginate_queryset() for the response and the links.
+    request: Request | None
+    page_size_value: int
+    number: int
+    count: int | None
+
     # None: REST_FRAMEWORK["PAGE_SIZE"], read at each request.
     page_size: int | None = None
     # None: DRF_APIFIRST["MAX_PAGE_SIZE"], read at each request.
     max_page_size: int | None = None
-    page_size_query_param = "page_size"
+    page_size_query_param: str = "page_size"
     # "exact": COUNT(*); "none": no count (one row more is read to know if there is a next
     # page); "estimate": PostgreSQL's planner estimate for big results.
     count_mode = "exact"
@@ -150,7 +159,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     estimate_threshold = 100_000
     # Set by paginate_queryset.
     has_next = False
-    invalid_page_number_message = _("Must be a whole number from 1 up.")
+    invalid_page_number_message: StrOrPromise = _("Must be a whole number from 1 up.")
     # Responses carry an RFC 8288 Link header (the document promises it only then).
     sends_link_header = True
 
@@ -219,6 +228,10 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     """DRF's ``?limit=&offset=`` with bounds: ``limit`` a whole number from 1 (capped to the
     maximum), ``offset`` one from 0; an offset past the end is an empty page, as in DRF."""
 
+    # Set by paginate_queryset() for the response and the links.
+    request: Request | None
+    count: int | None
+
     # None: REST_FRAMEWORK["PAGE_SIZE"], read at each request.
     default_limit: int | None = None
     # None: DRF_APIFIRST["MAX_PAGE_SIZE"], read at each request.
@@ -234,8 +247,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     has_next = False
     limit: int = 0
     offset: int = 0
-    invalid_limit_message = _("Must be a whole number from 1 up.")
-    invalid_offset_message = _("Must be a whole number from 0 to {maximum}.")
+    invalid_limit_message: StrOrPromise = _("Must be a whole number from 1 up.")
+    invalid_offset_message: StrOrPromise = _("Must be a whole number from 0 to {maximum}.")
 
     def get_limit(self, request: Request) -> int:
         return _page_size(request, self.limit_query_param, self.default_limit, self.max_limit)
@@ -305,10 +318,10 @@ class CursorPagination(pagination.CursorPagination):
 
     page_size: int | None = None
     max_page_size: int | None = None
-    page_size_query_param = "page_size"
+    page_size_query_param: str = "page_size"
     # Newest first by default; any unique, non-null field works.
     ordering: Any = "-pk"
-    invalid_cursor_message = _("Invalid cursor.")  # type: ignore[assignment]
+    invalid_cursor_message: StrOrPromise = _("Invalid cursor.")  # type: ignore[assignment]
     sends_link_header = True
 
     def get_page_size(self, request: Request) -> int:

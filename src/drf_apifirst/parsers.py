@@ -22,13 +22,16 @@ import math
 import re
 from collections.abc import Mapping
 from itertools import accumulate
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 from drf_apifirst.settings import apifirst_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = ["UPLOAD_PARSER_CLASSES", "JSONParser", "json_depth"]
 
@@ -121,10 +124,14 @@ class JSONParser(parsers.JSONParser):
     """DRF's ``JSONParser``, strict: see the module docstring for what it refuses and why."""
 
     # Messages of the 400 problems (their code is DRF's ``parse_error``).
-    not_utf8_message = _("The JSON body is not valid UTF-8.")
-    too_deep_message = _("The JSON body nests arrays and objects deeper than %(limit)d levels.")
-    lone_surrogate_message = _("The JSON body has an escaped lone surrogate (\\ud800-\\udfff).")
-    invalid_message = _("JSON parse error - %(error)s")  # DRF's wording
+    not_utf8_message: StrOrPromise = _("The JSON body is not valid UTF-8.")
+    too_deep_message: StrOrPromise = _(
+        "The JSON body nests arrays and objects deeper than %(limit)d levels."
+    )
+    lone_surrogate_message: StrOrPromise = _(
+        "The JSON body has an escaped lone surrogate (\\ud800-\\udfff)."
+    )
+    invalid_message: StrOrPromise = _("JSON parse error - %(error)s")  # DRF's wording
 
     def parse(
         self,

@@ -12,13 +12,16 @@ every ``tasks:`` scope, ``"*"`` all of them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from drf_apifirst.exceptions import Problem
 from drf_apifirst.principals import granted_scopes
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "HasScope",
@@ -33,8 +36,8 @@ __all__ = [
 class InsufficientScope(Problem):
     status_code = 403
     default_code = "insufficient_scope"
-    default_detail = _("The credentials do not grant the scope this request needs.")
-    title = _("Insufficient scope.")
+    default_detail: StrOrPromise = _("The credentials do not grant the scope this request needs.")
+    title: StrOrPromise = _("Insufficient scope.")
 
 
 def all_scopes(user: Any, request: Any) -> Iterable[str] | None:

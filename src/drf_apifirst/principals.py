@@ -33,7 +33,7 @@ __all__ = [
     "is_api_key",
 ]
 
-logger = logging.getLogger("drf_apifirst.principals")
+logger: logging.Logger = logging.getLogger("drf_apifirst.principals")
 
 PrincipalKind = Literal["api_key", "user", "anonymous"]
 
@@ -100,7 +100,7 @@ def client_address(request: Any) -> str:
                 peer,
             )
         return peer
-    chain = [hop.strip() for hop in forwarded.split(",")] + [peer]
+    chain: list[str] = [hop.strip() for hop in forwarded.split(",")] + [peer]
     if isinstance(trusted, int):
         # The last `trusted` hops are proxies; the one before them is the client.
         candidate = chain[-(trusted + 1)] if len(chain) > trusted else chain[0]
@@ -154,7 +154,8 @@ def granted_scopes(request: Any) -> set[str] | None:
     """The scopes of the request's credentials; None means every scope."""
     context = request_context(request)
     if context.scopes is not UNRESOLVED and context.principal is not None:
-        return context.scopes
+        scopes: set[str] | None = context.scopes
+        return scopes
     principal = get_principal(request)
     granted: set[str] | None
     if principal.kind == "api_key":

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property, lru_cache
 from operator import attrgetter, itemgetter
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
@@ -47,6 +47,9 @@ from drf_apifirst.compat import prefetched_relations
 from drf_apifirst.context import request_context
 from drf_apifirst.exceptions import InvalidParameters
 
+# Any serializer field (DRF's stubs make Field generic in four parameters).
+_AnyField: TypeAlias = "drf_fields.Field[Any, Any, Any, Any]"
+
 __all__ = [
     "EXPAND_PARAM",
     "FIELDS_PARAM",
@@ -68,7 +71,7 @@ EXPAND_PARAM = "expand"
 Reader = Callable[[Any], Any]
 
 # Field classes whose to_representation is the identity for values of these exact types.
-_IDENTITY_TYPES: dict[type[drf_fields.Field], type] = {
+_IDENTITY_TYPES: dict[type[_AnyField], type] = {
     drf_fields.CharField: str,
     drf_fields.EmailField: str,
     drf_fields.SlugField: str,
@@ -122,13 +125,13 @@ class ToMany:
         self.supplied_order = supplied_order
         # Where preload() leaves each row's list; unique per field, so two fields on one
         # relation (ids and names) never share it.
-        self.key = f"_apifirst_many_{next(_keys)}"
+        self.key: str = f"_apifirst_many_{next(_keys)}"
 
 
 _keys = itertools.count()
 
 
-def _to_many(field: drf_fields.Field, model: Any) -> ToMany | None:
+def _to_many(field: _AnyField, model: Any) -> ToMany | None:
     """A batch reading of a to-many field, when its output needs columns only.
 
     Covers ``PrimaryKeyRelatedField(many=True)`` (the ids), ``SlugRelatedField(many=True)``
@@ -192,7 +195,7 @@ def _to_many(field: drf_fields.Field, model: Any) -> ToMany | None:
     return None
 
 
-def _pk_order(field: drf_fields.Field, related: Any) -> bool | None:
+def _pk_order(field: _AnyField, related: Any) -> bool | None:
     """Whether a list of ids is ordered by the related pk descending (True), ascending
     (False), or by something else (None)."""
     if not isinstance(getattr(field, "child_relation", None), relations.PrimaryKeyRelatedField):
@@ -207,7 +210,7 @@ def _pk_order(field: drf_fields.Field, related: Any) -> bool | None:
 
 
 def _shown_columns(
-    field: drf_fields.Field, related: Any
+    field: _AnyField, related: Any
 ) -> tuple[list[str], Callable[[tuple[Any, ...]], Any]] | None:
     """The related model's columns a to-many field shows, and how one row of them becomes
     the field's output for one related object (exactly the child's to_representation)."""
@@ -266,7 +269,7 @@ def _group(
     return grouped
 
 
-def _column(field: drf_fields.Field, model: Any) -> tuple[str, Reader] | None:
+def _column(field: _AnyField, model: Any) -> tuple[str, Reader] | None:
     """``(attname, convert)`` when ``field`` shows one column of ``model`` as it is stored:
     a plain model field, or a foreign key shown as its primary key."""
     if len(field.source_attrs) != 1:
@@ -289,7 +292,7 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _value_converter(field: drf_fields.Field) -> Reader:
+def _value_converter(field: _AnyField) -> Reader:
     """``field.to_representation`` of a stored value, ``None`` for ``None`` (DRF's rule),
     with the identity cases and ISO 8601 datetimes short-cut."""
     to_representation = field.to_representation
@@ -314,7 +317,7 @@ def _value_converter(field: drf_fields.Field) -> Reader:
     return convert
 
 
-def _generic_reader(field: drf_fields.Field) -> Reader:
+def _generic_reader(field: _AnyField) -> Reader:
     """DRF's own per-field logic, for fields the fast path does not know."""
     get_attribute = field.get_attribute
     to_representation = field.to_representation
@@ -341,7 +344,7 @@ def _related_getter(name: str) -> Reader:
 
 
 def _fast_reader(
-    field: drf_fields.Field, model: type[models.Model] | None, to_many: ToMany | None = None
+    field: _AnyField, model: type[models.Model] | None, to_many: ToMany | None = None
 ) -> Reader:
     """A reader with exactly the output of ``_generic_reader(field)``, but cheaper.
 
@@ -394,7 +397,7 @@ def _fast_reader(
     return _generic_reader(field)
 
 
-def _loaded_reader(field: drf_fields.Field, to_many: ToMany) -> Reader:
+def _loaded_reader(field: _AnyField, to_many: ToMany) -> Reader:
     """The list preload() left on the row; DRF's way for a row it did not see."""
     key = to_many.key
     fallback = _generic_reader(field)
@@ -406,7 +409,7 @@ def _loaded_reader(field: drf_fields.Field, to_many: ToMany) -> Reader:
     return read_loaded
 
 
-def _dotted_reader(field: drf_fields.Field, model: Any) -> Reader:
+def _dotted_reader(field: _AnyField, model: Any) -> Reader:
     """``source="author.name"``: forward foreign keys (joined by the plan) to a column."""
     *path, last = field.source_attrs
     current = model
@@ -437,7 +440,7 @@ def _dotted_reader(field: drf_fields.Field, model: Any) -> Reader:
     return read_dotted
 
 
-def _attribute_reader(field: drf_fields.Field, model: Any) -> Reader:
+def _attribute_reader(field: _AnyField, model: Any) -> Reader:
     """A property of the model (``headline``): read it, convert as DRF would."""
     name = field.source_attrs[0]
     if not isinstance(inspect.getattr_static(model, name, None), (property, cached_property)):
@@ -458,7 +461,7 @@ def _attribute_reader(field: drf_fields.Field, model: Any) -> Reader:
     return read_attribute
 
 
-def _datetime_converter(field: drf_fields.Field) -> Reader:
+def _datetime_converter(field: _AnyField) -> Reader:
     """DRF's DateTimeField.to_representation for ISO 8601 output, with the field's time
     zone looked up once per serialization instead of once per value."""
     to_representation = field.to_representation
@@ -497,7 +500,7 @@ class QueryPlan:
     def __init__(
         self,
         select: list[str],
-        prefetch: list[str | Prefetch],
+        prefetch: list[str | Prefetch[str]],
         only: list[str] | None,
     ) -> None:
         self.select = select
@@ -520,10 +523,10 @@ class QueryPlan:
         return queryset
 
 
-def _plan_for(serializer: serializers.Serializer, model: type[models.Model]) -> QueryPlan:
+def _plan_for(serializer: serializers.Serializer[Any], model: type[models.Model]) -> QueryPlan:
     meta = getattr(serializer, "Meta", None)
     select: list[str] = list(getattr(meta, "select_related", ()))
-    prefetch: list[str | Prefetch] = list(getattr(meta, "prefetch_related", ()))
+    prefetch: list[str | Prefetch[str]] = list(getattr(meta, "prefetch_related", ()))
     only: list[str] | None = [] if not (select or prefetch) else None
 
     for field in serializer.fields.values():
@@ -588,7 +591,7 @@ def _plan_for(serializer: serializers.Serializer, model: type[models.Model]) -> 
     return QueryPlan(list(dict.fromkeys(select)), prefetch, only)
 
 
-def _prefixed(prefix: str, lookup: str | Prefetch) -> str | Prefetch:
+def _prefixed(prefix: str, lookup: str | Prefetch[str]) -> str | Prefetch[str]:
     if isinstance(lookup, Prefetch):
         return Prefetch(f"{prefix}__{lookup.prefetch_through}", queryset=lookup.queryset)
     return f"{prefix}__{lookup}"
@@ -596,7 +599,7 @@ def _prefixed(prefix: str, lookup: str | Prefetch) -> str | Prefetch:
 
 @lru_cache(maxsize=256)
 def query_plan(
-    serializer_class: type[ApiModelSerializer],
+    serializer_class: type[ApiModelSerializer[Any]],
     fields: tuple[str, ...] | None = None,
     expand: tuple[str, ...] = (),
 ) -> QueryPlan:
@@ -608,7 +611,7 @@ def query_plan(
     return plan
 
 
-class ApiListSerializer(serializers.ListSerializer):
+class ApiListSerializer(serializers.ListSerializer[Any]):
     """DRF's ListSerializer that lets its ``ApiModelSerializer`` child batch-load what
     the whole page needs (``preload``) before reading the rows."""
 
@@ -671,7 +674,7 @@ def _batchable(child: Any) -> bool:
     )
 
 
-def _batch_related_keys(fields: Mapping[str, drf_fields.Field]) -> None:
+def _batch_related_keys(fields: Mapping[str, _AnyField]) -> None:
     """Writable ``PrimaryKeyRelatedField(many=True)`` fields validate in one query."""
     for field in fields.values():
         if type(field) is relations.ManyRelatedField and not field.read_only:
@@ -717,7 +720,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _pk_is_integer(field: relations.PrimaryKeyRelatedField) -> bool | None:
+def _pk_is_integer(field: relations.PrimaryKeyRelatedField[Any]) -> bool | None:
     """Whether the related model's key is an integer (True), text (False) or unknown."""
     queryset = getattr(field, "queryset", None)
     model = getattr(queryset, "model", None)
@@ -733,7 +736,7 @@ def _pk_is_integer(field: relations.PrimaryKeyRelatedField) -> bool | None:
     return None
 
 
-def _strict_value_error(field: drf_fields.Field, value: Any) -> Any:
+def _strict_value_error(field: _AnyField, value: Any) -> Any:
     """The error for a JSON value of another type than the field's documented one, or
     None. DRF coerces (``"1"`` for an integer, ``5`` for a string); the document does not."""
     if value is None:
@@ -764,7 +767,7 @@ def _strict_value_error(field: drf_fields.Field, value: Any) -> Any:
     return None  # pragma: no cover - fail() always raises
 
 
-def strict_type_errors(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
+def strict_type_errors(serializer: serializers.Serializer[Any], data: Any) -> dict[str, Any]:
     """``{field: [error]}`` for each writable field given a JSON value of another type than
     documented: strings for numbers, booleans and integer keys, numbers for strings."""
     if not isinstance(data, Mapping) or isinstance(data, QueryDict):
@@ -830,7 +833,7 @@ class ApiModelSerializer(SaveKwargsMixin, StrictInputMixin, serializers.ModelSer
         super().__init__(*args, **kwargs)
 
     @classmethod
-    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
+    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.BaseSerializer[Any]:
         list_serializer = super().many_init(*args, **kwargs)
         if type(list_serializer) is serializers.ListSerializer:
             # No list_serializer_class declared: use ours, which adds only preload().
@@ -845,8 +848,8 @@ class ApiModelSerializer(SaveKwargsMixin, StrictInputMixin, serializers.ModelSer
     def supports_sparse_fieldsets(cls) -> bool:
         return bool(getattr(getattr(cls, "Meta", None), "sparse_fieldsets", True))
 
-    def get_fields(self) -> dict[str, drf_fields.Field]:
-        fields: dict[str, drf_fields.Field] = super().get_fields()
+    def get_fields(self) -> dict[str, _AnyField]:
+        fields: dict[str, _AnyField] = super().get_fields()
         expandable = self.expandable_fields()
         unknown = [name for name in self._expanded_fields if name not in expandable]
         if unknown:
@@ -867,7 +870,7 @@ class ApiModelSerializer(SaveKwargsMixin, StrictInputMixin, serializers.ModelSer
             fields = {name: fields[name] for name in fields if name in self._selected_fields}
         return fields
 
-    def _limit_related_to_tenant(self, fields: dict[str, drf_fields.Field]) -> None:
+    def _limit_related_to_tenant(self, fields: dict[str, _AnyField]) -> None:
         """``Meta.tenant_lookups = {"project": "organization"}``: a writable relation
         accepts only objects of the request's tenant (others are "does not exist")."""
         lookups = getattr(getattr(self, "Meta", None), "tenant_lookups", None)
@@ -989,14 +992,14 @@ class ReadPlan:
     one plan serves every request; a ``SerializerMethodField`` is re-bound to each
     serializer instance (``readers_for``), so its method sees that request's context."""
 
-    def __init__(self, serializer: ApiModelSerializer) -> None:
+    def __init__(self, serializer: ApiModelSerializer[Any]) -> None:
         model = getattr(getattr(serializer, "Meta", None), "model", None)
         self.readers: list[tuple[str, Reader]] = []
         self.loads: list[ToMany] = []
-        self.nested: list[tuple[str, ApiModelSerializer]] = []
+        self.nested: list[tuple[str, ApiModelSerializer[Any]]] = []
         # (position in readers, method name) of the SerializerMethodFields.
         self.methods: list[tuple[int, str]] = []
-        self.shareable = True
+        self.shareable: bool = True
         for field in serializer.fields.values():
             if field.write_only:
                 continue
@@ -1010,10 +1013,10 @@ class ReadPlan:
             elif not _context_free(field):
                 self.shareable = False
             self.readers.append((str(field.field_name), _fast_reader(field, model, to_many)))
-        self.needs_preload = bool(self.loads or self.nested)
-        self.names = _readable(serializer.fields)
+        self.needs_preload: bool = bool(self.loads or self.nested)
+        self.names: tuple[str, ...] = _readable(serializer.fields)
 
-    def _add_nested(self, field: drf_fields.Field, model: Any) -> None:
+    def _add_nested(self, field: _AnyField, model: Any) -> None:
         if len(field.source_attrs) != 1 or _model_field(model, field.source_attrs[0]) is None:
             return
         nested = field.child if isinstance(field, serializers.ListSerializer) else field
@@ -1021,7 +1024,7 @@ class ReadPlan:
         if isinstance(nested, ApiModelSerializer) and nested._read_plan().needs_preload:
             self.nested.append((field.source_attrs[0], nested))
 
-    def readers_for(self, serializer: ApiModelSerializer) -> list[tuple[str, Reader]]:
+    def readers_for(self, serializer: ApiModelSerializer[Any]) -> list[tuple[str, Reader]]:
         """The readers, with method fields bound to ``serializer`` (DRF's
         ``getattr(parent, method_name)``)."""
         if not self.methods:
@@ -1032,7 +1035,7 @@ class ReadPlan:
         return readers
 
 
-def _readable(fields: Mapping[str, drf_fields.Field]) -> tuple[str, ...]:
+def _readable(fields: Mapping[str, _AnyField]) -> tuple[str, ...]:
     return tuple(name for name, field in fields.items() if not field.write_only)
 
 
@@ -1050,7 +1053,7 @@ def _fields_fixed_by_class(serializer_class: type) -> bool:
 _CONTEXT_FREE_MODULES = {"rest_framework.fields", "rest_framework.relations"}
 
 
-def _context_free(field: drf_fields.Field) -> bool:
+def _context_free(field: _AnyField) -> bool:
     """Whether a field's output depends on the row alone (not the request, not the
     serializer instance): DRF's own value and key fields, and nested ApiModelSerializers
     made only of those."""
@@ -1076,7 +1079,7 @@ _MAX_SHARED_PLANS = 512
 
 
 def shared_read_plan(
-    serializer_class: type[ApiModelSerializer],
+    serializer_class: type[ApiModelSerializer[Any]],
     fields: tuple[str, ...] | None,
     expand: tuple[str, ...],
 ) -> ReadPlan | None:
@@ -1170,7 +1173,7 @@ class FieldSelectionMixin:
     """
 
     def get_field_selection(
-        self, serializer_class: type[ApiModelSerializer]
+        self, serializer_class: type[ApiModelSerializer[Any]]
     ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
         """``(fields or None, expand)`` of this request, parsed once."""
         request = self.request  # type: ignore[attr-defined]
@@ -1184,7 +1187,7 @@ class FieldSelectionMixin:
             context.field_selection = (fields, _names(request, EXPAND_PARAM) or ())
         return context.field_selection
 
-    def get_selecting_serializer_class(self) -> type[ApiModelSerializer] | None:
+    def get_selecting_serializer_class(self) -> type[ApiModelSerializer[Any]] | None:
         """The serializer class field selection applies to: an ``ApiModelSerializer`` on a
         safe request; None otherwise."""
         request = getattr(self, "request", None)
@@ -1193,13 +1196,13 @@ class FieldSelectionMixin:
         serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
         return serializer_class if issubclass(serializer_class, ApiModelSerializer) else None
 
-    def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
+    def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer[Any]:
         serializer_class = self.get_selecting_serializer_class()
         if serializer_class is not None:
             fields, expand = self.get_field_selection(serializer_class)
             kwargs.setdefault("fields", fields)
             kwargs.setdefault("expand", expand)
-        serializer: serializers.BaseSerializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        serializer: serializers.BaseSerializer[Any] = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
         return serializer
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -1211,7 +1214,9 @@ class FieldSelectionMixin:
         return queryset
 
 
-class HyperlinkedApiModelSerializer(ApiModelSerializer, serializers.HyperlinkedModelSerializer):
+class HyperlinkedApiModelSerializer(
+    ApiModelSerializer[_MT], serializers.HyperlinkedModelSerializer[_MT]
+):
     """DRF's ``HyperlinkedModelSerializer`` fields — a ``url`` and relations as links —
     with ``ApiModelSerializer``'s field selection, batch loading and save keywords."""
 

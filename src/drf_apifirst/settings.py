@@ -361,7 +361,7 @@ class APIFirstSettings:
         self._user_settings = None
 
 
-apifirst_settings = APIFirstSettings()
+apifirst_settings: APIFirstSettings = APIFirstSettings()
 
 
 def _reload_apifirst_settings(*, setting: str, **kwargs: Any) -> None:

@@ -57,9 +57,10 @@ class TenantScopedMixin:
         if self.tenant_field is None:
             return queryset
         tenant = self.get_tenant()
-        if tenant is None:
-            return queryset.none()
-        return queryset.filter(**{self.tenant_field: tenant})
+        scoped: QuerySet[Any] = (
+            queryset.none() if tenant is None else queryset.filter(**{self.tenant_field: tenant})
+        )
+        return scoped
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset: QuerySet[Any] = super().get_queryset()  # type: ignore[misc]

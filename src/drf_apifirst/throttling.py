@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,10 +103,12 @@ class RateThrottle(BaseThrottle):
     policy: str | None = None
     scope: str | None = None
     cache = default_cache
-    timer = time.time
+    timer: Callable[[], float] = time.time
     # While the cache is down: "open" lets requests through, "closed" answers 503.
     # None: DRF_APIFIRST["THROTTLE_FAILURE"].
     failure: str | None = None
+    # The state of the last allow_request(): None when no rate applied or the cache was down.
+    state: RateLimit | None
 
     def get_policy(self, request: Any, view: Any) -> str | None:
         return self.policy or self.scope
@@ -125,7 +128,7 @@ class RateThrottle(BaseThrottle):
             self.state = None
             return True
         limit, window = parse_rate(str(rate))
-        now = self.timer()  # type: ignore[misc]
+        now = self.timer()
         window_start = int(now // window) * window
         key = f"drf_apifirst:rl:{policy}:{self.get_principal(request, view)}:{window_start}"
         try:
@@ -173,8 +176,8 @@ class LoginRateThrottle(RateThrottle):
     """Policy ``"login"``, per client address: slows password guessing. Fails closed
     while the cache is down, whatever ``THROTTLE_FAILURE`` says."""
 
-    policy = "login"
-    failure = "closed"
+    policy: str | None = "login"
+    failure: str | None = "closed"
 
     def get_principal(self, request: Any, view: Any) -> str:
         return f"ip:{self.get_ident(request)}"

@@ -9,14 +9,14 @@ version), ``/api/docs/`` (Swagger UI, with a version switch), ``/api/redoc/``, a
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
 from drf_apifirst.auth_views import LoginView, LogoutAllView, LogoutView
 from drf_apifirst.schema_views import RedocView, SchemaView, SwaggerView
 
 app_name = "drf_apifirst"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="drf_apifirst:schema"), name="swagger-ui"),
     path("redoc/", RedocView.as_view(url_name="drf_apifirst:schema"), name="redoc"),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -35,6 +35,9 @@ from rest_framework.exceptions import NotFound
 from drf_apifirst.context import add_response_headers
 from drf_apifirst.exceptions import Problem
 from drf_apifirst.settings import apifirst_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "AcceptHeaderVersioning",
@@ -109,7 +112,7 @@ def endpoint_lifecycle(view: Any) -> Lifecycle | None:
     """The lifecycle ``@deprecate`` put on the view's action, else on the view class."""
     handler = getattr(view, getattr(view, "action", None) or "", None)
     for target in (handler, type(view)):
-        lifecycle = getattr(target, "apifirst_lifecycle", None)
+        lifecycle: Lifecycle | None = getattr(target, "apifirst_lifecycle", None)
         if lifecycle is not None:
             return lifecycle
     return None
@@ -170,9 +173,9 @@ def deprecate(
 class UnknownVersion(Problem):
     status_code = 404
     default_code = "unknown_version"
-    default_detail = _("This API version does not exist.")
-    title = _("Unknown API version.")
-    extension_members = {
+    default_detail: StrOrPromise = _("This API version does not exist.")
+    title: StrOrPromise = _("Unknown API version.")
+    extension_members: Mapping[str, Any] = {
         "versions": {
             "type": "array",
             "items": {"type": "string"},
@@ -188,8 +191,8 @@ class UnknownAcceptedVersion(UnknownVersion):
 class VersionSunset(Problem):
     status_code = 410
     default_code = "version_sunset"
-    default_detail = _("This API version (or endpoint) has been retired.")
-    title = _("Gone.")
+    default_detail: StrOrPromise = _("This API version (or endpoint) has been retired.")
+    title: StrOrPromise = _("Gone.")
 
 
 class _LifecycleVersioning:
@@ -203,7 +206,8 @@ class _LifecycleVersioning:
 
     @classproperty
     def default_version(cls) -> str | None:
-        return apifirst_settings.DEFAULT_VERSION
+        version: str | None = apifirst_settings.DEFAULT_VERSION
+        return version
 
     def is_allowed_version(self, version: Any) -> bool:
         allowed = self.allowed_versions

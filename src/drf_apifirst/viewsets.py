@@ -69,16 +69,16 @@ class SerializerByActionMixin:
     ("v1", "create"): TaskV1CreateSerializer}``.
     """
 
-    serializer_classes: Mapping[Any, type[BaseSerializer]] = {}
+    serializer_classes: Mapping[Any, type[BaseSerializer[Any]]] = {}
 
-    def get_serializer_class(self) -> type[BaseSerializer]:
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         action = getattr(self, "action", None)
         request = getattr(self, "request", None)
         version = getattr(request, "version", None)
         for key in ((version, action), action, version):
             if key in self.serializer_classes:
                 return self.serializer_classes[key]
-        serializer_class: type[BaseSerializer] = super().get_serializer_class()  # type: ignore[misc]
+        serializer_class: type[BaseSerializer[Any]] = super().get_serializer_class()  # type: ignore[misc]
         return serializer_class
 
 

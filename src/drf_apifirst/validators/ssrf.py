@@ -339,7 +339,7 @@ class PinnedHTTPConnection(http.client.HTTPConnection):
 
     def __init__(self, resolved: ResolvedURL, timeout: float = DEFAULT_TIMEOUT) -> None:
         super().__init__(_connection_host(resolved.host), resolved.port, timeout=timeout)
-        self.pinned_address = resolved.address
+        self.pinned_address: str = resolved.address
 
     def connect(self) -> None:
         self.sock = socket.create_connection((self.pinned_address, self.port), self.timeout)
@@ -354,14 +354,14 @@ class PinnedHTTPSConnection(http.client.HTTPSConnection):
         timeout: float = DEFAULT_TIMEOUT,
         context: ssl.SSLContext | None = None,
     ) -> None:
-        self.tls_context = context or ssl.create_default_context()
+        self.tls_context: ssl.SSLContext = context or ssl.create_default_context()
         super().__init__(
             _connection_host(resolved.host),
             resolved.port,
             timeout=timeout,
             context=self.tls_context,
         )
-        self.pinned_address = resolved.address
+        self.pinned_address: str = resolved.address
 
     def connect(self) -> None:
         sock = socket.create_connection((self.pinned_address, self.port), self.timeout)
@@ -377,7 +377,7 @@ class PublicURLValidator:
     Check again with ``resolve_public_url`` when the request is sent.
     """
 
-    code = "unsafe_url"
+    code: str = "unsafe_url"
 
     def __init__(
         self,
@@ -385,9 +385,11 @@ class PublicURLValidator:
         allowed_networks: Sequence[str] | None = None,
         code: str | None = None,
     ) -> None:
-        self.schemes = tuple(schemes)
+        self.schemes: tuple[str, ...] = tuple(schemes)
         # None: DRF_APIFIRST["PUBLIC_URL_ALLOWED_NETWORKS"], read at each call.
-        self.allowed_networks = None if allowed_networks is None else tuple(allowed_networks)
+        self.allowed_networks: tuple[str, ...] | None = (
+            None if allowed_networks is None else tuple(allowed_networks)
+        )
         if code is not None:
             self.code = code
 

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -48,7 +49,7 @@ __all__ = [
     "sweep",
 ]
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 # A claim lasts twice the timeout and this many seconds more (the worker's bookkeeping).
 LEASE_MARGIN = 5
@@ -68,7 +69,7 @@ class Answer:
     permanent: bool = False
 
 
-def body_of(payload: dict) -> bytes:
+def body_of(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -88,7 +89,9 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def send(endpoint: WebhookEndpoint, message_id: str, payload: dict, now: datetime) -> Answer:
+def send(
+    endpoint: WebhookEndpoint, message_id: str, payload: dict[str, Any], now: datetime
+) -> Answer:
     """POST the signed payload to ``endpoint`` (SSRF-checked, no redirects followed)."""
     body = body_of(payload)
     timestamp = int(now.timestamp())
@@ -154,7 +157,10 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     )
     if not claimed:
         return None
-    return WebhookDelivery.objects.select_related("endpoint", "message").get(pk=delivery_id)
+    delivery: WebhookDelivery = WebhookDelivery.objects.select_related("endpoint", "message").get(
+        pk=delivery_id
+    )
+    return delivery
 
 
 def _record_failure(endpoint: WebhookEndpoint, now: datetime) -> None:
@@ -267,7 +273,9 @@ def enqueue_deliveries(delivery_ids: Iterable[int], run_after: datetime | None =
 
 def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     """A new delivery of the same message (same ``webhook-id``) to the same endpoint."""
-    again = WebhookDelivery.objects.create(message=delivery.message, endpoint=delivery.endpoint)
+    again: WebhookDelivery = WebhookDelivery.objects.create(
+        message=delivery.message, endpoint=delivery.endpoint
+    )
     transaction.on_commit(lambda: enqueue_deliveries([again.pk]), robust=True)
     return again
 

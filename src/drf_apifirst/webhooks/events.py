@@ -46,7 +46,7 @@ class EventType:
     description for the OpenAPI document."""
 
     name: str
-    serializer: type[serializers.BaseSerializer]
+    serializer: type[serializers.BaseSerializer[Any]]
     description: str = ""
 
 
@@ -54,7 +54,7 @@ _EVENT_TYPES: dict[str, EventType] = {}
 
 
 def register_event(
-    name: str, serializer: type[serializers.BaseSerializer], description: str = ""
+    name: str, serializer: type[serializers.BaseSerializer[Any]], description: str = ""
 ) -> EventType:
     """Declare an event type (call it from ``AppConfig.ready()``); returns it."""
     event = EventType(name, serializer, description)
@@ -81,11 +81,13 @@ def get_event_type(name: str) -> EventType:
         ) from None
 
 
-class TestEventSerializer(serializers.Serializer):
+class TestEventSerializer(serializers.Serializer[Any]):
     """``data`` of the test event an endpoint's owner sends from the API."""
 
-    endpoint = serializers.IntegerField(help_text="The endpoint this test was sent to.")
-    message = serializers.CharField()
+    endpoint: serializers.IntegerField = serializers.IntegerField(
+        help_text="The endpoint this test was sent to."
+    )
+    message: serializers.CharField = serializers.CharField()
 
 
 register_event(
@@ -108,7 +110,7 @@ def _create_message(
 
     now = timezone.now()
     with transaction.atomic():
-        message = WebhookMessage.objects.create(
+        message: WebhookMessage = WebhookMessage.objects.create(
             event_type=event.name, payload=_payload(event, instance, tenant, now), created=now
         )
         deliveries = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -19,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from drf_apifirst.validators import PublicURLValidator
 from drf_apifirst.webhooks.signing import generate_secret
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = ["WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookMessage"]
 
@@ -31,43 +34,64 @@ def new_message_id() -> str:
 class WebhookEndpointQuerySet(models.QuerySet["WebhookEndpoint"]):
     def owned_by(self, owner: Any) -> WebhookEndpointQuerySet:
         """The endpoints of ``owner`` (a tenant, a user: any model instance); none for None."""
+        endpoints: WebhookEndpointQuerySet
         if owner is None:
-            return self.none()
-        owner_type = ContentType.objects.get_for_model(owner)
-        return self.filter(owner_type=owner_type, owner_id=str(owner.pk))
+            endpoints = self.none()
+        else:
+            owner_type = ContentType.objects.get_for_model(owner)
+            endpoints = self.filter(owner_type=owner_type, owner_id=str(owner.pk))
+        return endpoints
 
 
 class WebhookEndpoint(models.Model):
     """A URL a tenant (or user) receives events at, with its signing secret."""
 
     # The owner: the host's tenant (an organization) or a user, any model.
-    owner_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    owner_id = models.CharField(max_length=64)
-    owner = GenericForeignKey("owner_type", "owner_id")
+    owner_type: models.ForeignKey[ContentType, ContentType] = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+"
+    )
+    owner_id: models.CharField[str, str] = models.CharField(max_length=64)
+    owner: GenericForeignKey = GenericForeignKey("owner_type", "owner_id")
     # Checked by the SSRF guard when saved, and again (resolved) at each delivery.
-    url = models.URLField(_("URL"), max_length=2000, validators=[PublicURLValidator()])
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    url: models.URLField[str, str] = models.URLField(
+        _("URL"), max_length=2000, validators=[PublicURLValidator()]
+    )
+    description: models.CharField[str, str] = models.CharField(
+        _("description"), max_length=200, blank=True
+    )
     # Event type names this endpoint receives; empty: every event type.
-    event_types = models.JSONField(_("event types"), default=list, blank=True)
-    secret = models.CharField(max_length=100, default=generate_secret, editable=False)
+    event_types: models.JSONField[Any, Any] = models.JSONField(
+        _("event types"), default=list, blank=True
+    )
+    secret: models.CharField[str, str] = models.CharField(
+        max_length=100, default=generate_secret, editable=False
+    )
     # The secret a rotation replaced; it signs too until previous_secret_expires.
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
-    previous_secret_expires = models.DateTimeField(null=True, blank=True, editable=False)
-    is_active = models.BooleanField(_("active"), default=True)
+    previous_secret: models.CharField[str, str] = models.CharField(
+        max_length=100, blank=True, editable=False
+    )
+    previous_secret_expires: models.DateTimeField[datetime | None, datetime | None] = (
+        models.DateTimeField(null=True, blank=True, editable=False)
+    )
+    is_active: models.BooleanField[bool, bool] = models.BooleanField(_("active"), default=True)
     # Why the library disabled it (410 Gone, failing for too long); empty when enabled.
-    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    disabled_reason: models.CharField[str, str] = models.CharField(
+        max_length=300, blank=True, editable=False
+    )
     # When the first of the current run of failed attempts happened; None when healthy.
-    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    failing_since: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
+    created: models.DateTimeField[datetime, datetime] = models.DateTimeField(auto_now_add=True)
+    updated: models.DateTimeField[datetime, datetime] = models.DateTimeField(auto_now=True)
 
     objects = WebhookEndpointQuerySet.as_manager()
 
     class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["owner_type", "owner_id"])]
-        verbose_name = _("webhook endpoint")
-        verbose_name_plural = _("webhook endpoints")
+        ordering: ClassVar[list[str]] = ["id"]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["owner_type", "owner_id"])]
+        verbose_name: ClassVar[StrOrPromise] = _("webhook endpoint")
+        verbose_name_plural: ClassVar[StrOrPromise] = _("webhook endpoints")
 
     def __str__(self) -> str:
         return self.url
@@ -101,15 +125,19 @@ class WebhookEndpoint(models.Model):
 class WebhookMessage(models.Model):
     """One event, as sent to every endpoint subscribed to it (same id, same body)."""
 
-    id = models.CharField(primary_key=True, max_length=40, default=new_message_id)
-    event_type = models.CharField(max_length=100)
+    id: models.CharField[str, str] = models.CharField(
+        primary_key=True, max_length=40, default=new_message_id
+    )
+    event_type: models.CharField[str, str] = models.CharField(max_length=100)
     # The body: {"type": ..., "timestamp": ..., "data": {...}}.
-    payload = models.JSONField()
-    created = models.DateTimeField(default=timezone.now, db_index=True)
+    payload: models.JSONField[Any, Any] = models.JSONField()
+    created: models.DateTimeField[datetime, datetime] = models.DateTimeField(
+        default=timezone.now, db_index=True
+    )
 
     class Meta:
-        ordering = ["created"]
-        verbose_name = _("webhook message")
+        ordering: ClassVar[list[str]] = ["created"]
+        verbose_name: ClassVar[StrOrPromise] = _("webhook message")
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.id}"
@@ -123,26 +151,38 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered"
         FAILED = "failed"
 
-    message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="deliveries")
-    endpoint = models.ForeignKey(
+    message: models.ForeignKey[WebhookMessage, WebhookMessage] = models.ForeignKey(
+        WebhookMessage, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    endpoint: models.ForeignKey[WebhookEndpoint, WebhookEndpoint] = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempt_count = models.PositiveIntegerField(default=0)
+    status: models.CharField[str, str] = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempt_count: models.PositiveIntegerField[int, int] = models.PositiveIntegerField(default=0)
     # When the next attempt is due; None once delivered or failed for good.
-    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    next_attempt_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, blank=True, default=timezone.now
+    )
     # A worker's claim on the delivery while it sends; a dead worker's claim runs out.
-    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_until: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, blank=True
+    )
     # The receiver's last HTTP status (None: no answer).
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status_code: models.PositiveSmallIntegerField[int | None, int | None] = (
+        models.PositiveSmallIntegerField(null=True, blank=True)
+    )
+    created: models.DateTimeField[datetime, datetime] = models.DateTimeField(default=timezone.now)
+    delivered_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, blank=True
+    )
 
     class Meta:
-        ordering = ["-created", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
-        verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliveries")
+        ordering: ClassVar[list[str]] = ["-created", "-id"]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name: ClassVar[StrOrPromise] = _("webhook delivery")
+        verbose_name_plural: ClassVar[StrOrPromise] = _("webhook deliveries")
 
     def __str__(self) -> str:
         return f"{self.message_id} to {self.endpoint_id}: {self.status}"
@@ -158,21 +198,33 @@ class WebhookAttempt(models.Model):
         RETRYING = "retrying"
         FAILED = "failed"
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
-    started_at = models.DateTimeField(default=timezone.now)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    result = models.CharField(max_length=12, choices=Result.choices, default=Result.IN_PROGRESS)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivery: models.ForeignKey[WebhookDelivery, WebhookDelivery] = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempts"
+    )
+    started_at: models.DateTimeField[datetime, datetime] = models.DateTimeField(
+        default=timezone.now
+    )
+    duration_ms: models.PositiveIntegerField[int | None, int | None] = models.PositiveIntegerField(
+        null=True, blank=True
+    )
+    result: models.CharField[str, str] = models.CharField(
+        max_length=12, choices=Result.choices, default=Result.IN_PROGRESS
+    )
+    status_code: models.PositiveSmallIntegerField[int | None, int | None] = (
+        models.PositiveSmallIntegerField(null=True, blank=True)
+    )
     # Why it failed without an HTTP answer (timeout, refused, unsafe URL); bounded.
-    error = models.CharField(max_length=300, blank=True)
+    error: models.CharField[str, str] = models.CharField(max_length=300, blank=True)
     # The first bytes of the receiver's answer (WEBHOOK_RESPONSE_EXCERPT).
-    response_excerpt = models.TextField(blank=True)
+    response_excerpt: models.TextField[str, str] = models.TextField(blank=True)
     # When the attempt after this one is due (None: none is).
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, blank=True
+    )
 
     class Meta:
-        ordering = ["started_at", "id"]
-        verbose_name = _("webhook attempt")
+        ordering: ClassVar[list[str]] = ["started_at", "id"]
+        verbose_name: ClassVar[StrOrPromise] = _("webhook attempt")
 
     def __str__(self) -> str:
         return f"{self.delivery_id} at {self.started_at}: {self.result}"

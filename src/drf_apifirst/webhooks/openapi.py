@@ -35,7 +35,7 @@ def _component_name(name: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in words) + "Event"
 
 
-def envelope_serializer(event: EventType) -> type[serializers.Serializer]:
+def envelope_serializer(event: EventType) -> type[serializers.Serializer[Any]]:
     """``{"type", "timestamp", "data"}`` for one event type, named ``<Name>Event``."""
     return type(
         _component_name(event.name),
@@ -81,7 +81,9 @@ def _webhook_operation(event: EventType, schema: Any) -> dict[str, Any]:
     }
 
 
-def document_webhooks(result: dict, generator: Any, request: Any, public: bool) -> dict:
+def document_webhooks(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
     """Add every declared event type to the document (``webhooks`` or ``x-webhooks``)."""
     events = get_event_types()
     if not events:

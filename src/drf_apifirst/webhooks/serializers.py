@@ -19,10 +19,12 @@ __all__ = [
 ]
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
     # The SSRF guard alone (one error, "unsafe_url"): it also refuses what is not a URL.
-    url = serializers.CharField(max_length=2000, validators=[PublicURLValidator()])
-    event_types = serializers.ListField(
+    url: serializers.CharField = serializers.CharField(
+        max_length=2000, validators=[PublicURLValidator()]
+    )
+    event_types: serializers.ListField = serializers.ListField(
         child=serializers.CharField(max_length=100),
         required=False,
         max_length=100,
@@ -31,7 +33,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookEndpoint
-        fields = [
+        fields: list[str] = [
             "id",
             "url",
             "description",
@@ -42,7 +44,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
             "created",
             "updated",
         ]
-        read_only_fields = ["disabled_reason", "failing_since", "created", "updated"]
+        read_only_fields: list[str] = ["disabled_reason", "failing_since", "created", "updated"]
 
     def validate_event_types(self, value: list[str]) -> list[str]:
         known = get_event_types()
@@ -64,30 +66,34 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 class WebhookEndpointSecretSerializer(WebhookEndpointSerializer):
     """The endpoint with its signing secret: only in the answer that creates it."""
 
-    secret = serializers.CharField(
+    secret: serializers.CharField = serializers.CharField(
         read_only=True, help_text="Shown once: keep it to verify signatures (whsec_...)."
     )
 
     class Meta(WebhookEndpointSerializer.Meta):
-        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        fields: list[str] = [*WebhookEndpointSerializer.Meta.fields, "secret"]
 
 
-class RotateSecretSerializer(serializers.Serializer):
-    overlap_seconds = serializers.IntegerField(
+class RotateSecretSerializer(serializers.Serializer[Any]):
+    overlap_seconds: serializers.IntegerField = serializers.IntegerField(
         min_value=0,
         max_value=7 * 86400,
         default=86400,
         write_only=True,
         help_text="How long the old secret keeps signing beside the new one.",
     )
-    secret = serializers.CharField(read_only=True, help_text="The new secret, shown once.")
-    previous_secret_expires = serializers.DateTimeField(read_only=True, allow_null=True)
+    secret: serializers.CharField = serializers.CharField(
+        read_only=True, help_text="The new secret, shown once."
+    )
+    previous_secret_expires: serializers.DateTimeField = serializers.DateTimeField(
+        read_only=True, allow_null=True
+    )
 
 
-class WebhookAttemptSerializer(serializers.ModelSerializer):
+class WebhookAttemptSerializer(serializers.ModelSerializer[WebhookAttempt]):
     class Meta:
         model = WebhookAttempt
-        fields = [
+        fields: list[str] = [
             "started_at",
             "duration_ms",
             "result",
@@ -99,18 +105,20 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
-    message_id = serializers.CharField(read_only=True)
-    event_type = serializers.CharField(source="message.event_type", read_only=True)
+class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
+    message_id: serializers.CharField = serializers.CharField(read_only=True)
+    event_type: serializers.CharField = serializers.CharField(
+        source="message.event_type", read_only=True
+    )
     # "state", not "status": a host's own "status" enum keeps its name in the document.
-    state = serializers.ChoiceField(
+    state: serializers.ChoiceField = serializers.ChoiceField(
         source="status", choices=WebhookDelivery.Status.choices, read_only=True
     )
-    attempts = WebhookAttemptSerializer(many=True, read_only=True)
+    attempts: WebhookAttemptSerializer = WebhookAttemptSerializer(many=True, read_only=True)
 
     class Meta:
         model = WebhookDelivery
-        fields = [
+        fields: list[str] = [
             "id",
             "message_id",
             "event_type",

@@ -8,6 +8,7 @@ is a 404. Reading needs ``webhooks:read``; everything else ``webhooks:admin``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from drf_apifirst.viewsets import ApiModelViewSet
 from drf_apifirst.webhooks.delivery import redeliver
@@ -35,21 +37,21 @@ __all__ = ["WebhookEndpointViewSet"]
 ADMIN_SCOPE = "webhooks:admin"
 
 
-class WebhookEndpointViewSet(ApiModelViewSet):
+class WebhookEndpointViewSet(ApiModelViewSet[WebhookEndpoint]):
     """Webhook endpoints of the caller's tenant, their delivery log, test events,
     redelivery and secret rotation."""
 
-    queryset = WebhookEndpoint.objects.all()
-    serializer_class = WebhookEndpointSerializer
-    serializer_classes = {
+    queryset: QuerySet[WebhookEndpoint] = WebhookEndpoint.objects.all()
+    serializer_class: type[BaseSerializer[Any]] = WebhookEndpointSerializer
+    serializer_classes: Mapping[Any, type[BaseSerializer[Any]]] = {
         "create": WebhookEndpointSecretSerializer,
         "rotate_secret": RotateSecretSerializer,
         "deliveries": WebhookDeliverySerializer,
         "redeliver": WebhookDeliverySerializer,
         "test": WebhookDeliverySerializer,
     }
-    scopes = "webhooks"
-    action_scopes = {
+    scopes: str | None = "webhooks"
+    action_scopes: Mapping[str, str] = {
         name: ADMIN_SCOPE
         for name in (
             "create",
@@ -63,7 +65,10 @@ class WebhookEndpointViewSet(ApiModelViewSet):
     }
 
     def get_tenant_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(pk__in=WebhookEndpoint.objects.owned_by(self.get_tenant()))
+        owned: QuerySet[Any] = queryset.filter(
+            pk__in=WebhookEndpoint.objects.owned_by(self.get_tenant())
+        )
+        return owned
 
     def perform_create(self, serializer: Any) -> None:
         serializer.save(owner=self.get_tenant())
@@ -95,18 +100,20 @@ class WebhookEndpointViewSet(ApiModelViewSet):
         return Response(self.get_serializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     def delivery_queryset(self, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
-        return (
+        deliveries: QuerySet[WebhookDelivery] = (
             endpoint.deliveries.select_related("message")
             .prefetch_related("attempts")
             .order_by("-created", "-id")
         )
+        return deliveries
 
     @extend_schema(responses=WebhookDeliverySerializer(many=True), filters=False)
     @action(detail=True, methods=["get"])
     def deliveries(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The delivery log of this endpoint, newest first, with every attempt."""
         queryset = self.delivery_queryset(self.get_object())
-        page = self.paginate_queryset(queryset)
+        # DRF's stubs tie paginate_queryset to the viewset's model; this action pages another.
+        page = self.paginate_queryset(queryset)  # type: ignore[arg-type]
         if page is not None:
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
         return Response(self.get_serializer(queryset, many=True).data)

@@ -38,7 +38,8 @@ FAIL_ON_ALIASES = {"breaking": "error", "any": "info"}
 def render(version: str | None) -> str:
     """The OpenAPI document of a version as YAML (spectacular's own rendering)."""
     schema = SchemaGenerator(api_version=version).get_schema(request=None, public=True)
-    return OpenApiYamlRenderer().render(schema, renderer_context={}).decode("utf-8")
+    document: bytes = OpenApiYamlRenderer().render(schema, renderer_context={})
+    return document.decode("utf-8")
 
 
 def file_name(version: str | None) -> str:
