@@ -171,3 +171,62 @@ def test_every_rest_framework_setting_is_in_the_settings_table():
             values = [f"{policy}`: `{rate}" for policy, rate in value.items()]
         for item in values:
             assert str(item).strip('"') in row or f"`{item}`" in row, (key, item)
+
+
+# Modules that are not public API (docs/reference/index.md says why): the private names of
+# the dependencies, two deprecated import shims, and what Django loads by itself.
+NOT_PUBLIC = {"drf_apifirst.compat", "drf_apifirst.mixins", "drf_apifirst.views"}
+NOT_PUBLIC_PREFIXES = (
+    "drf_apifirst.apps",
+    "drf_apifirst.urls",
+    "drf_apifirst.migrations",
+    "drf_apifirst.management",
+)
+
+
+def public_modules():
+    import importlib
+    import pkgutil
+
+    import drf_apifirst
+
+    yield drf_apifirst
+    for info in pkgutil.walk_packages(drf_apifirst.__path__, "drf_apifirst."):
+        if info.name in NOT_PUBLIC or info.name.startswith(NOT_PUBLIC_PREFIXES):
+            continue
+        yield importlib.import_module(info.name)
+
+
+def reference_entries():
+    """Every ``::: dotted.path`` of docs/reference/, as {path: the object it renders}."""
+    entries = {}
+    for page in sorted((DOCS / "reference").glob("*.md")):
+        for path in re.findall(r"^::: (\S+)$", page.read_text(), re.M):
+            assert path not in entries, f"{path} is rendered twice"
+            entries[path] = resolve(path)
+    return entries
+
+
+def test_every_public_name_is_in_the_api_reference():
+    """A public name is one in a public module's ``__all__``; each is rendered once,
+    under that module or under a package that re-exports it (``drf_apifirst.webhooks``
+    for ``drf_apifirst.webhooks.events``)."""
+    entries = reference_entries()
+    missing = []
+    for module in public_modules():
+        assert hasattr(module, "__all__"), f"{module.__name__}: a public module declares __all__"
+        for name in module.__all__:
+            target = getattr(module, name)
+            if not any(
+                path.rsplit(".", 1)[-1] == name and obj is target for path, obj in entries.items()
+            ):
+                missing.append(f"{module.__name__}.{name}")
+    assert missing == [], "add a '::: <module>.<name>' line to a page of docs/reference/"
+
+
+def test_the_api_reference_renders_only_public_names():
+    """And nothing else: a helper put on a reference page would look like a promise."""
+    public = {module.__name__ for module in public_modules()}
+    for module in public_modules():
+        public.update(f"{module.__name__}.{name}" for name in module.__all__)
+    assert set(reference_entries()) - public == set()
