@@ -118,6 +118,9 @@ def watch_models(models: Iterable[type[Model]]) -> None:
 
 
 def model_generations(models: Iterable[type[Model]]) -> str:
+    """The current generation of each model, as one string for a cache key
+    (``app.task=3,auth.user=1``): a write bumps a model's generation, so every response
+    built from it is missed from then on."""
     labels = sorted({model._meta.label_lower for model in models})
     keys = [GENERATION_KEY.format(label=label) for label in labels]
     found = cache.get_many(keys)

@@ -70,18 +70,27 @@ _KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Link", "Content-Language")
 
 
 class IdempotencyKeyRequired(Problem):
+    """400: a view with ``idempotency = "required"`` got a request in
+    ``IDEMPOTENT_METHODS`` (POST and PATCH by default) without an ``Idempotency-Key``."""
+
     default_code = "idempotency_key_required"
     default_detail = _("This endpoint needs an Idempotency-Key header.")
     title = _("Idempotency-Key required.")
 
 
 class IdempotencyKeyInvalid(Problem):
+    """400: the ``Idempotency-Key`` is empty, longer than 255 characters or not
+    printable ASCII."""
+
     default_code = "idempotency_key_invalid"
     default_detail = _("An Idempotency-Key is 1 to 255 printable ASCII characters.")
     title = _("Invalid Idempotency-Key.")
 
 
 class IdempotencyKeyMismatch(Problem):
+    """422: the key was already used, on the same method and URL, with another body;
+    replaying the first response would answer a request the client did not send."""
+
     status_code = 422
     default_code = "idempotency_key_reused"
     default_detail = _("This Idempotency-Key was used with another request body.")
@@ -89,6 +98,9 @@ class IdempotencyKeyMismatch(Problem):
 
 
 class IdempotencyKeyInUse(Problem):
+    """409: the first request with this key is still running; the client retries later
+    and then gets its replay."""
+
     status_code = 409
     default_code = "idempotency_key_in_use"
     default_detail = _("A request with this Idempotency-Key is still being processed.")
