@@ -257,7 +257,8 @@ def _classifier_versions(prefix):
     from importlib.metadata import metadata
 
     classifiers = metadata("drf-apifirst").get_all("Classifier")
-    return {c[len(prefix) :] for c in classifiers if re.fullmatch(re.escape(prefix) + r"\d+\.\d+", c)}
+    pattern = re.escape(prefix) + r"\d+\.\d+"
+    return {c[len(prefix) :] for c in classifiers if re.fullmatch(pattern, c)}
 
 
 def test_the_support_matrix_on_the_first_page_is_the_tested_and_declared_one():
@@ -271,8 +272,11 @@ def test_the_support_matrix_on_the_first_page_is_the_tested_and_declared_one():
     for python, cells in re.findall(r"^\| Python (\d+\.\d+) \|(.*)\|$", table, re.M):
         pythons.append(python)
         marks = [cell.strip() for cell in cells.split("|")]
-        assert len(marks) == len(djangos) and set(marks) <= {"✓", "—"}
-        pairs.update((python, django) for django, mark in zip(djangos, marks) if mark == "✓")
+        assert len(marks) == len(djangos)
+        assert set(marks) <= {"✓", "—"}
+        pairs.update(
+            (python, django) for django, mark in zip(djangos, marks, strict=True) if mark == "✓"
+        )
 
     tested = set()
     for env in _tox_envs():
