@@ -185,7 +185,13 @@ def _scopes_ident(request: Any) -> str:
 
 
 class ResponseCacheMixin:
-    """Opt-in caching of GET responses; see the module docstring."""
+    """Opt-in caching of GET responses, in every ``ApiGenericViewSet``: set
+    ``cache_seconds`` on a viewset to turn it on; ``cache_models`` adds the models a
+    method field reads, ``cache_public`` shares a response across a tenant's callers.
+
+    The module docstring above says what a response is keyed by and how writes
+    invalidate it; the hooks below change either per view.
+    """
 
     # Seconds to cache GET responses: an int for every action, or {action: seconds}.
     cache_seconds: int | dict[str, int] | None = None

@@ -225,7 +225,11 @@ def idempotency_store_class() -> type[IdempotencyStore]:
 
 
 class IdempotencyMixin:
-    """Applies ``Idempotency-Key`` to ``IDEMPOTENT_METHODS``; see the module docstring."""
+    """Applies ``Idempotency-Key`` to ``IDEMPOTENT_METHODS``, in every
+    ``ApiGenericViewSet``: a key is honoured when a client sends one.
+    ``idempotency = "required"`` on a viewset makes it a 400 to leave it out (payments,
+    orders), ``False`` ignores it. The module docstring above says what is kept and
+    replayed."""
 
     # True: honoured when sent; "required": 400 without it; False: ignored.
     idempotency: bool | str = True
