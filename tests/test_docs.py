@@ -173,8 +173,9 @@ def test_every_rest_framework_setting_is_in_the_settings_table():
             assert str(item).strip('"') in row or f"`{item}`" in row, (key, item)
 
 
-# Modules that are not public API (docs/reference/index.md says why): the private names of
-# the dependencies, two deprecated import shims, and what Django loads by itself.
+# Modules that are not public API (docs/reference/index.md says why): those named with a
+# leading underscore, the private names of the dependencies, two deprecated import shims,
+# and what Django loads by itself.
 NOT_PUBLIC = {"drf_apifirst.compat", "drf_apifirst.mixins", "drf_apifirst.views"}
 NOT_PUBLIC_PREFIXES = (
     "drf_apifirst.apps",
@@ -192,7 +193,8 @@ def public_modules():
 
     yield drf_apifirst
     for info in pkgutil.walk_packages(drf_apifirst.__path__, "drf_apifirst."):
-        if info.name in NOT_PUBLIC or info.name.startswith(NOT_PUBLIC_PREFIXES):
+        private = any(part.startswith("_") for part in info.name.split("."))
+        if private or info.name in NOT_PUBLIC or info.name.startswith(NOT_PUBLIC_PREFIXES):
             continue
         yield importlib.import_module(info.name)
 
