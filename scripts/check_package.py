@@ -135,8 +135,11 @@ def check_link(url: str) -> str | None:
         return "not absolute"
     if url.startswith(DOCS_SITE):
         page = url[len(DOCS_SITE) :].split("#")[0].strip("/") or "index"
-        if not os.path.isfile(os.path.join(ROOT, "docs", f"{page}.md")):
-            return f"no docs/{page}.md for this page"
+        docs = os.path.join(ROOT, "docs")
+        if not any(
+            os.path.isfile(os.path.join(docs, name)) for name in (f"{page}.md", f"{page}/index.md")
+        ):
+            return f"no docs/{page}.md or docs/{page}/index.md for this page"
     elif url.startswith(f"{REPOSITORY}/blob/main/") or url.startswith(f"{REPOSITORY}/tree/main/"):
         path = url.split("/main/", 1)[1].split("#")[0]
         if not os.path.exists(os.path.join(ROOT, path)):

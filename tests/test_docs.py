@@ -171,3 +171,160 @@ def test_every_rest_framework_setting_is_in_the_settings_table():
             values = [f"{policy}`: `{rate}" for policy, rate in value.items()]
         for item in values:
             assert str(item).strip('"') in row or f"`{item}`" in row, (key, item)
+
+
+# Modules that are not public API (docs/reference/index.md says why): those named with a
+# leading underscore, the private names of the dependencies, two deprecated import shims,
+# and what Django loads by itself.
+NOT_PUBLIC = {"drf_apifirst.compat", "drf_apifirst.mixins", "drf_apifirst.views"}
+NOT_PUBLIC_PREFIXES = (
+    "drf_apifirst.apps",
+    "drf_apifirst.urls",
+    "drf_apifirst.migrations",
+    "drf_apifirst.management",
+)
+
+
+def public_modules():
+    import importlib
+    import pkgutil
+
+    import drf_apifirst
+
+    yield drf_apifirst
+    for info in pkgutil.walk_packages(drf_apifirst.__path__, "drf_apifirst."):
+        private = any(part.startswith("_") for part in info.name.split("."))
+        if private or info.name in NOT_PUBLIC or info.name.startswith(NOT_PUBLIC_PREFIXES):
+            continue
+        yield importlib.import_module(info.name)
+
+
+def reference_entries():
+    """Every ``::: dotted.path`` of docs/reference/, as {path: the object it renders}."""
+    entries = {}
+    for page in sorted((DOCS / "reference").glob("*.md")):
+        for path in re.findall(r"^::: (\S+)$", page.read_text(), re.M):
+            assert path not in entries, f"{path} is rendered twice"
+            entries[path] = resolve(path)
+    return entries
+
+
+def test_every_public_name_is_in_the_api_reference():
+    """A public name is one in a public module's ``__all__``; each is rendered once,
+    under that module or under a package that re-exports it (``drf_apifirst.webhooks``
+    for ``drf_apifirst.webhooks.events``)."""
+    entries = reference_entries()
+    missing = []
+    for module in public_modules():
+        assert hasattr(module, "__all__"), f"{module.__name__}: a public module declares __all__"
+        for name in module.__all__:
+            target = getattr(module, name)
+            if not any(
+                path.rsplit(".", 1)[-1] == name and obj is target for path, obj in entries.items()
+            ):
+                missing.append(f"{module.__name__}.{name}")
+    assert missing == [], "add a '::: <module>.<name>' line to a page of docs/reference/"
+
+
+def test_the_api_reference_renders_only_public_names():
+    """And nothing else: a helper put on a reference page would look like a promise."""
+    public = {module.__name__ for module in public_modules()}
+    for module in public_modules():
+        public.update(f"{module.__name__}.{name}" for name in module.__all__)
+    assert set(reference_entries()) - public == set()
+
+
+# The support matrix on the first page of the docs is the one the project declares:
+# pyproject.toml's classifiers and lower bounds (read from the installed distribution's
+# metadata, which is built from them) and the (Python, Django) envs of tox.ini.
+def _index_section(title):
+    page = (DOCS / "index.md").read_text()
+    return page.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _tox_envs():
+    import itertools
+
+    text = (DOCS.parent / "tox.ini").read_text()
+    block = re.search(r"^env_list =\n((?:[ \t]+\S.*\n)+)", text, re.M).group(1)
+    names = set()
+    for entry in block.split():
+        parts = re.split(r"(\{[^}]*\})", entry)
+        options = [p[1:-1].split(",") if p.startswith("{") else [p] for p in parts]
+        names.update("".join(combination) for combination in itertools.product(*options))
+    return names
+
+
+def _classifier_versions(prefix):
+    from importlib.metadata import metadata
+
+    classifiers = metadata("drf-apifirst").get_all("Classifier")
+    pattern = re.escape(prefix) + r"\d+\.\d+"
+    return {c[len(prefix) :] for c in classifiers if re.fullmatch(pattern, c)}
+
+
+def test_the_support_matrix_on_the_first_page_is_the_tested_and_declared_one():
+    from importlib.metadata import metadata
+
+    table = _index_section("Supported versions")
+    header = re.search(r"^\|\s*\|(.*)\|$", table, re.M).group(1)
+    djangos = re.findall(r"Django (\d+\.\d+)", header)
+    pairs = set()
+    pythons = []
+    for python, cells in re.findall(r"^\| Python (\d+\.\d+) \|(.*)\|$", table, re.M):
+        pythons.append(python)
+        marks = [cell.strip() for cell in cells.split("|")]
+        assert len(marks) == len(djangos)
+        assert set(marks) <= {"✓", "—"}
+        pairs.update(
+            (python, django) for django, mark in zip(djangos, marks, strict=True) if mark == "✓"
+        )
+
+    tested = set()
+    for env in _tox_envs():
+        match = re.fullmatch(r"py3(\d+)-django(\d)(\d)", env)
+        if match:
+            tested.add((f"3.{match[1]}", f"{match[2]}.{match[3]}"))
+    assert pairs == tested
+    assert set(pythons) == _classifier_versions("Programming Language :: Python :: ")
+    assert set(djangos) == _classifier_versions("Framework :: Django :: ")
+    lowest_python = min(pythons, key=lambda v: tuple(map(int, v.split("."))))
+    assert metadata("drf-apifirst")["Requires-Python"] == f">={lowest_python}"
+
+
+def test_the_lowest_versions_on_the_first_page_are_pyprojects_and_tox_ini():
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    table = _index_section("Supported versions")
+    rows = {
+        canonicalize_name(name): cell
+        for name, cell in re.findall(r"^\| ([A-Za-z][\w.-]*) \| (.+?) \|$", table, re.M)
+        if name != "requirement"
+    }
+    core = [Requirement(r) for r in requires("drf-apifirst") if "extra ==" not in r]
+    assert {canonicalize_name(r.name) for r in core} == set(rows)
+    for requirement in core:
+        (lowest,) = [s.version for s in requirement.specifier if s.operator == ">="]
+        assert rows[canonicalize_name(requirement.name)].split()[0] == lowest, requirement.name
+    # A higher bound tox.ini sets for some envs (DRF 3.18 with Django 6) is on the row too.
+    deps = (DOCS.parent / "tox.ini").read_text().split("\ndeps =\n", 1)[1].split("\n\n", 1)[0]
+    for name, bound in re.findall(r"^\s+[\w{},-]+: ([\w.-]+)>=([\d.]+)\s*$", deps, re.M):
+        name = canonicalize_name(name)
+        if name in rows and name != "django":
+            assert bound in rows[name], (name, bound)
+
+
+def test_the_status_on_the_first_page_is_pyprojects():
+    from importlib.metadata import metadata
+
+    (status,) = [
+        c
+        for c in metadata("drf-apifirst").get_all("Classifier")
+        if c.startswith("Development Status ::")
+    ]
+    section = _index_section("Status")
+    assert f"`{status}`" in section
+    assert section.lstrip().startswith(f"**{status.rsplit(' - ', 1)[1]}**")

@@ -118,6 +118,9 @@ def watch_models(models: Iterable[type[Model]]) -> None:
 
 
 def model_generations(models: Iterable[type[Model]]) -> str:
+    """The current generation of each model, as one string for a cache key
+    (``app.task=3,auth.user=1``): a write bumps a model's generation, so every response
+    built from it is missed from then on."""
     labels = sorted({model._meta.label_lower for model in models})
     keys = [GENERATION_KEY.format(label=label) for label in labels]
     found = cache.get_many(keys)
@@ -182,7 +185,13 @@ def _scopes_ident(request: Any) -> str:
 
 
 class ResponseCacheMixin:
-    """Opt-in caching of GET responses; see the module docstring."""
+    """Opt-in caching of GET responses, in every ``ApiGenericViewSet``: set
+    ``cache_seconds`` on a viewset to turn it on; ``cache_models`` adds the models a
+    method field reads, ``cache_public`` shares a response across a tenant's callers.
+
+    The module docstring above says what a response is keyed by and how writes
+    invalidate it; the hooks below change either per view.
+    """
 
     # Seconds to cache GET responses: an int for every action, or {action: seconds}.
     cache_seconds: int | dict[str, int] | None = None

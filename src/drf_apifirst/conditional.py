@@ -50,6 +50,9 @@ _UNSAFE_WITH_OBJECT = {"PUT", "PATCH", "DELETE"}
 
 
 class PreconditionFailed(Problem):
+    """412: ``If-Match`` names an ETag the resource no longer has — someone else wrote
+    it since the client read it. The body carries the ``current_etag``."""
+
     status_code = 412
     default_code = "precondition_failed"
     default_detail: StrOrPromise = _(
@@ -62,6 +65,9 @@ class PreconditionFailed(Problem):
 
 
 class PreconditionRequired(Problem):
+    """428: a write to a view that requires ``If-Match`` (``if_match_required``) came
+    without one, so a lost update cannot be ruled out."""
+
     status_code = 428
     default_code = "precondition_required"
     default_detail: StrOrPromise = _("Send If-Match with the ETag you read, so no update is lost.")

@@ -46,6 +46,14 @@ _PARAMETER = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing ``diagnose()`` found: what clients will notice, or what the host must
+    decide, about one view or the settings.
+
+    ``level`` says how much it matters (a ``"break"`` makes ``apifirst_doctor`` exit 1
+    until its ``opt_out`` is applied); ``topic`` groups findings (errors, pagination …);
+    ``paths`` are the URL patterns of the view.
+    """
+
     level: str
     topic: str
     # The view's dotted name, or "settings" for what applies to every view.

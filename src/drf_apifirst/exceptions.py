@@ -41,7 +41,16 @@ RESERVED_MEMBERS = frozenset(
 
 
 class Problem(APIException):
-    """Base class for a host project's own coded problems."""
+    """Base class for a host project's own coded problems: subclass it, raise it from a
+    view, serializer or service, and the client gets an RFC 9457 body.
+
+    ``status_code``, ``default_code`` and ``default_detail`` work as on DRF's
+    ``APIException``; ``title`` is the short summary of the kind of problem. Keyword
+    arguments become extension members of that body
+    (``raise OutOfCredit(balance=30)``); declare them in ``extension_members`` so the
+    OpenAPI document has a component for them. Members the problem format owns
+    (``RESERVED_MEMBERS``) are refused with a ``TypeError``.
+    """
 
     # Declared wide, so a subclass sets any status and a plain or lazy string (mypy).
     status_code: int = status.HTTP_400_BAD_REQUEST
@@ -77,6 +86,9 @@ class BadRequest(Problem):
 
 
 class RequestTooLarge(Problem):
+    """413: the body is over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's
+    ``RequestDataTooBig``, turned into a problem by the exception handler)."""
+
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
     default_detail: StrOrPromise = _("The request body is larger than this server accepts.")

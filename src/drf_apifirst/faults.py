@@ -50,4 +50,6 @@ def cache_failed(what: str, exc: BaseException, **context: Any) -> None:
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database is down (a 503 problem, retryable), rather
+    than a bug or a race (a 500)."""
     return isinstance(exc, DATABASE_ERRORS)

@@ -73,18 +73,27 @@ _KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Link", "Content-Language")
 
 
 class IdempotencyKeyRequired(Problem):
+    """400: a view with ``idempotency = "required"`` got a request in
+    ``IDEMPOTENT_METHODS`` (POST and PATCH by default) without an ``Idempotency-Key``."""
+
     default_code = "idempotency_key_required"
     default_detail: StrOrPromise = _("This endpoint needs an Idempotency-Key header.")
     title: StrOrPromise = _("Idempotency-Key required.")
 
 
 class IdempotencyKeyInvalid(Problem):
+    """400: the ``Idempotency-Key`` is empty, longer than 255 characters or not
+    printable ASCII."""
+
     default_code = "idempotency_key_invalid"
     default_detail: StrOrPromise = _("An Idempotency-Key is 1 to 255 printable ASCII characters.")
     title: StrOrPromise = _("Invalid Idempotency-Key.")
 
 
 class IdempotencyKeyMismatch(Problem):
+    """422: the key was already used, on the same method and URL, with another body;
+    replaying the first response would answer a request the client did not send."""
+
     status_code = 422
     default_code = "idempotency_key_reused"
     default_detail: StrOrPromise = _("This Idempotency-Key was used with another request body.")
@@ -92,6 +101,9 @@ class IdempotencyKeyMismatch(Problem):
 
 
 class IdempotencyKeyInUse(Problem):
+    """409: the first request with this key is still running; the client retries later
+    and then gets its replay."""
+
     status_code = 409
     default_code = "idempotency_key_in_use"
     default_detail: StrOrPromise = _(
@@ -218,7 +230,11 @@ def idempotency_store_class() -> type[IdempotencyStore]:
 
 
 class IdempotencyMixin:
-    """Applies ``Idempotency-Key`` to ``IDEMPOTENT_METHODS``; see the module docstring."""
+    """Applies ``Idempotency-Key`` to ``IDEMPOTENT_METHODS``, in every
+    ``ApiGenericViewSet``: a key is honoured when a client sends one.
+    ``idempotency = "required"`` on a viewset makes it a 400 to leave it out (payments,
+    orders), ``False`` ignores it. The module docstring above says what is kept and
+    replayed."""
 
     # True: honoured when sent; "required": 400 without it; False: ignored.
     idempotency: bool | str = True

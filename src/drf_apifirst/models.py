@@ -28,7 +28,13 @@ _NOT_COPIED = {"id", "prefix", "hashed_key", "created", "revoked", "last_used_at
 
 
 class AbstractAPIKey(_PackageAbstractAPIKey):
-    """An API key with scopes, expiry, revocation, rotation and last use."""
+    """An API key with scopes, expiry, revocation, rotation and last use.
+
+    Subclass it with an ``owner`` foreign key (to an organization, say) and point
+    ``DRF_APIFIRST["API_KEY_MODEL"]`` at the subclass to have keys owned by something
+    else than a user. Only a hash is stored: ``objects.create_key(...)`` returns the row
+    and the plaintext, which is shown once.
+    """
 
     # Scopes granted, e.g. ["tasks:read", "tasks:write"]; see drf_apifirst.permissions.
     scopes: models.JSONField[Any, Any] = models.JSONField(_("scopes"), default=list, blank=True)
@@ -75,7 +81,9 @@ class AbstractAPIKey(_PackageAbstractAPIKey):
 
 
 class APIKey(AbstractAPIKey):
-    """The default API key, owned by a user."""
+    """The default API key, owned by a user (``DRF_APIFIRST["API_KEY_MODEL"]``'s
+    default). Create keys with ``manage.py apifirst_apikey create`` or
+    ``APIKey.objects.create_key(name=..., owner=user, scopes=[...])``."""
 
     owner: models.ForeignKey[Any, Any] = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -34,6 +34,9 @@ __all__ = [
 
 
 class InsufficientScope(Problem):
+    """403: the caller is authenticated, but its API key or user lacks the scope the
+    request needs (``HasScope``); 401 stays for missing or bad credentials."""
+
     status_code = 403
     default_code = "insufficient_scope"
     default_detail: StrOrPromise = _("The credentials do not grant the scope this request needs.")

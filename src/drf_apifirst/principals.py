@@ -47,7 +47,13 @@ def is_api_key(auth: Any) -> bool:
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller of one request."""
+    """The caller of one request, from ``get_principal(request)``: what rate limits,
+    cached responses and idempotency records are keyed by.
+
+    ``kind`` is ``"api_key"``, ``"user"`` or ``"anonymous"``. ``user`` is
+    ``request.user`` for the first two (for a key: its owner when that is a user, else an
+    ``APIKeyPrincipal``); ``api_key`` is the key.
+    """
 
     kind: PrincipalKind
     # Stable across requests and processes: what limits, caches and records are keyed by.

@@ -86,6 +86,8 @@ def status_problem(status: int) -> tuple[str, str]:
 
 
 def is_api_path(path: str) -> bool:
+    """Whether ``path`` is under one of ``DRF_APIFIRST["API_PREFIXES"]``: where the
+    middleware answers Django's own 404/405/500 with problems too."""
     return path.startswith(tuple(apifirst_settings.API_PREFIXES))
 
 

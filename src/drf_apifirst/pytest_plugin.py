@@ -26,7 +26,7 @@ __all__ = ["api_client", "api_key_client", "api_user", "frozen_clock", "token_cl
 
 @pytest.fixture
 def api_client() -> Any:
-    """DRF's APIClient."""
+    """DRF's ``APIClient``, without credentials: what an anonymous client sees."""
     from rest_framework.test import APIClient
 
     return APIClient()
@@ -45,7 +45,8 @@ def frozen_clock(monkeypatch: Any) -> list[float]:
 
 @pytest.fixture
 def api_user(db: Any) -> Any:
-    """A user to authenticate as."""
+    """A user to authenticate as (``api-user``, password ``api-password``), in the test
+    database; ``token_client`` and ``api_key_client`` act for it."""
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_user(username="api-user", password="api-password")

@@ -21,6 +21,8 @@ def generate_request_id() -> str:
 
 
 def is_valid_request_id(value: str | None) -> bool:
+    """Whether a client's ``X-Request-ID`` is kept: 1 to ``MAX_LENGTH`` characters of
+    letters, digits, ``.``, ``_`` and ``-``. Any other value is replaced by a new id."""
     return value is not None and bool(_VALID.match(value))
 
 

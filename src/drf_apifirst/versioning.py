@@ -102,6 +102,8 @@ class Lifecycle:
 
 
 def version_lifecycle(version: str | None) -> Lifecycle | None:
+    """The lifecycle ``DRF_APIFIRST["VERSIONS"]`` declares for ``version`` (read at each
+    call), or ``None`` for a version without one."""
     if version is None:
         return None
     config = apifirst_settings.VERSIONS.get(version)
@@ -171,6 +173,13 @@ def deprecate(
 
 
 class UnknownVersion(Problem):
+    """404: the URL names a version ``DRF_APIFIRST["VERSIONS"]`` does not declare.
+
+    Its body lists the declared ``versions``. With ``AcceptHeaderVersioning`` the same
+    problem is a 406; a host's own versioning class picks another through
+    ``unknown_version_class``.
+    """
+
     status_code = 404
     default_code = "unknown_version"
     default_detail: StrOrPromise = _("This API version does not exist.")
@@ -189,6 +198,14 @@ class UnknownAcceptedVersion(UnknownVersion):
 
 
 class VersionSunset(Problem):
+    """410: the version (or the ``@deprecate``-d endpoint) is past its sunset date and
+    ``DRF_APIFIRST["AFTER_SUNSET"]`` is ``"gone"``.
+
+    Raised while the version is determined, before authentication and the action, so a
+    retired version answers nothing else; until the sunset, the lifecycle headers
+    announce it.
+    """
+
     status_code = 410
     default_code = "version_sunset"
     default_detail: StrOrPromise = _("This API version (or endpoint) has been retired.")

@@ -63,6 +63,8 @@ def register_event(
 
 
 def unregister_event(name: str) -> None:
+    """Forget a declared event type (tests that declare their own; a no-op for an
+    unknown name)."""
     _EVENT_TYPES.pop(name, None)
 
 
@@ -72,6 +74,7 @@ def get_event_types() -> dict[str, EventType]:
 
 
 def get_event_type(name: str) -> EventType:
+    """The declared event type ``name``; a ``LookupError`` says how to declare it."""
     try:
         return _EVENT_TYPES[name]
     except KeyError:
