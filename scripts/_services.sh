@@ -32,6 +32,10 @@ start_redis() {
     fi
     local port="${APIFIRST_REDIS_PORT:-6390}"
     local dir="$ROOT/build/redis"
+    export REDIS_URL="redis://127.0.0.1:$port/0"
+    if redis-cli -p "$port" ping >/dev/null 2>&1; then
+        return  # started by another run (one in progress in this tree): use it, leave it
+    fi
     mkdir -p "$dir"
     redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save "" --appendonly no \
         --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
@@ -45,7 +49,6 @@ start_redis() {
         fi
         sleep 0.1
     done
-    export REDIS_URL="redis://127.0.0.1:$port/0"
 }
 
 start_postgres() {
