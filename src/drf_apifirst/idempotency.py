@@ -39,6 +39,7 @@ from drf_apifirst.exceptions import Problem, ServiceUnavailable, ShortCircuit
 from drf_apifirst.faults import (
     CACHE_ERRORS,
     DATABASE_ERRORS,
+    TransactionRolledBack,
     cache_failed,
     refuse_success_rolled_back,
 )
@@ -192,6 +193,9 @@ class DatabaseStore(IdempotencyStore):
     def save(self, record_key: str, record: dict[str, Any]) -> None:
         from drf_apifirst.models import IdempotencyRecord
 
+        if transaction.get_connection().in_atomic_block and transaction.get_rollback():
+            # No query runs in a failed transaction, and its write will not commit.
+            raise TransactionRolledBack("The request's transaction is marked for rollback.")
         IdempotencyRecord.objects.filter(record_key=record_key).update(
             expires=timezone.now() + timedelta(seconds=apifirst_settings.IDEMPOTENCY_TTL),
             **record,
@@ -200,6 +204,10 @@ class DatabaseStore(IdempotencyStore):
     def release(self, record_key: str) -> None:
         from drf_apifirst.models import IdempotencyRecord
 
+        if transaction.get_connection().in_atomic_block and transaction.get_rollback():
+            # The request's transaction failed (a statement timed out) and no query can
+            # run in it; the lock row it inserted is undone with it: nothing to free.
+            return
         IdempotencyRecord.objects.filter(record_key=record_key, status=None).delete()
 
 
