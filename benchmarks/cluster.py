@@ -889,7 +889,17 @@ class Run:
         run(*in_ns(DB, "ip", "link", "set", "db0", "down"))
         time.sleep(seconds)
         run(*in_ns(DB, "ip", "link", "set", "db0", "up"))
-        return f"the database host's link down for {seconds}s"
+        # Sessions whose client gave up on the silent link: they would hold their locks
+        # until the server ends them (the example's idle_in_transaction_session_timeout
+        # and keepalives). No request idles 3 s inside its transaction.
+        abandoned = self.services.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' "
+            "AND now() - state_change > interval '3 seconds'"
+        )[0][0]
+        return (
+            f"the database host's link down for {seconds}s; {abandoned} sessions idle in "
+            "a transaction for over 3 s when it came back"
+        )
 
     def slow_database(self) -> str:
         """PostgreSQL 200 ms further away: every round trip through the latency proxy
