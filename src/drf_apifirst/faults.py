@@ -20,6 +20,7 @@ __all__ = [
     "cache_failed",
     "is_database_unavailable",
     "refuse_success_rolled_back",
+    "rollback_pending",
 ]
 
 logger = logging.getLogger("drf_apifirst.faults")
@@ -68,6 +69,12 @@ class TransactionRolledBack(OperationalError):
     """
 
 
+def rollback_pending(using: str | None = None) -> bool:
+    """Inside an ``atomic`` block that Django will roll back when it ends: no query can
+    run in it, and nothing written in it will commit."""
+    return transaction.get_connection(using).in_atomic_block and transaction.get_rollback(using)
+
+
 def refuse_success_rolled_back(response: Any, using: str | None = None) -> None:
     """Call at the end of an ``atomic`` block that wraps a whole request: a success
     (status < 400) whose transaction Django will roll back is raised as
@@ -80,7 +87,7 @@ def refuse_success_rolled_back(response: Any, using: str | None = None) -> None:
     commits. An error response (DRF's handler marks every handled exception for
     rollback) is left alone: it promised nothing.
     """
-    if response.status_code < 400 and transaction.get_rollback(using=using):
+    if response.status_code < 400 and rollback_pending(using):
         raise TransactionRolledBack(
             "The transaction was marked for rollback after a database error the request "
             "survived; its writes will not commit."

@@ -42,6 +42,7 @@ from drf_apifirst.faults import (
     TransactionRolledBack,
     cache_failed,
     refuse_success_rolled_back,
+    rollback_pending,
 )
 from drf_apifirst.principals import get_principal, get_tenant, tenant_ident
 from drf_apifirst.settings import apifirst_settings
@@ -193,7 +194,7 @@ class DatabaseStore(IdempotencyStore):
     def save(self, record_key: str, record: dict[str, Any]) -> None:
         from drf_apifirst.models import IdempotencyRecord
 
-        if transaction.get_connection().in_atomic_block and transaction.get_rollback():
+        if rollback_pending():
             # No query runs in a failed transaction, and its write will not commit.
             raise TransactionRolledBack("The request's transaction is marked for rollback.")
         IdempotencyRecord.objects.filter(record_key=record_key).update(
@@ -204,7 +205,7 @@ class DatabaseStore(IdempotencyStore):
     def release(self, record_key: str) -> None:
         from drf_apifirst.models import IdempotencyRecord
 
-        if transaction.get_connection().in_atomic_block and transaction.get_rollback():
+        if rollback_pending():
             # The request's transaction failed (a statement timed out) and no query can
             # run in it; the lock row it inserted is undone with it: nothing to free.
             return
