@@ -84,8 +84,7 @@ def refuse_success_rolled_back(response: Any, using: str | None = None) -> None:
     that failed inside ``atomic(savepoint=False)`` (``QuerySet.delete()``, ``save()`` of
     several tables) on a connection that went away marks it, and code that survives the
     error (freeing a lock, logging) lets the view answer 201 for a write that never
-    commits. An error response (DRF's handler marks every handled exception for
-    rollback) is left alone: it promised nothing.
+    commits. An error response is left alone: it promised nothing.
     """
     if response.status_code < 400 and rollback_pending(using):
         raise TransactionRolledBack(
