@@ -188,6 +188,102 @@ def test_with_the_database_store_a_record_that_cannot_be_saved_undoes_the_write(
     assert not Task.objects.filter(title="Unsaved").exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_store_a_write_the_database_will_roll_back_is_not_a_201(
+    settings, monkeypatch
+):
+    """The connection went away after the record was saved, in a statement whose error
+    the library survives (freeing the key): Django then rolls the request's transaction
+    back without a word when it ends. The client must not be told the write succeeded
+    (the cluster's link-down scenario counted a 201 without its row)."""
+    from django.db import OperationalError, transaction
+    from rest_framework.test import APIClient
+
+    from drf_apifirst.idempotency import DatabaseStore
+
+    def dropped(self, record_key):
+        # As QuerySet.delete() fails on a dead connection: inside atomic(savepoint=False),
+        # which marks the request's transaction for rollback.
+        with transaction.atomic(savepoint=False):
+            raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(DatabaseStore, "release", dropped)
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "IDEMPOTENCY_STORE": "database"}
+    client = APIClient(raise_request_exception=False)
+    response = client.post(
+        "/api/idempotent-tasks/", {"title": "Undone"}, format="json", HTTP_IDEMPOTENCY_KEY="r"
+    )
+    assert not Task.objects.filter(title="Undone").exists()
+    assert_unavailable_problem(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_store_a_statement_timeout_in_the_write_is_a_503_not_a_500(
+    settings, monkeypatch
+):
+    """A statement that fails inside Django's own rollback marker (a model's save: a
+    statement timeout, a lock wait cut short) breaks the request's transaction; freeing
+    the key then ran a query in it (TransactionManagementError, a 500). The lock row is
+    undone with the transaction: nothing to free. (Found by the cluster's slow-statement
+    scenario.)"""
+    from django.db import OperationalError, transaction
+    from rest_framework.test import APIClient
+
+    from tests.testapp.views import IdempotentTaskViewSet
+
+    def timed_out(self, serializer):
+        with transaction.mark_for_rollback_on_error():
+            raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(IdempotentTaskViewSet, "perform_create", timed_out, raising=False)
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "IDEMPOTENCY_STORE": "database"}
+    client = APIClient(raise_request_exception=False)
+    response = client.post(
+        "/api/idempotent-tasks/", {"title": "Slow"}, format="json", HTTP_IDEMPOTENCY_KEY="t"
+    )
+    assert_unavailable_problem(response)
+    assert not Task.objects.filter(title="Slow").exists()
+    # The key is free: the retry runs.
+    monkeypatch.undo()
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "IDEMPOTENCY_STORE": "database"}
+    retried = client.post(
+        "/api/idempotent-tasks/", {"title": "Slow"}, format="json", HTTP_IDEMPOTENCY_KEY="t"
+    )
+    assert retried.status_code == 201
+    assert Task.objects.filter(title="Slow").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_if_match_update_the_database_will_roll_back_is_not_a_200(monkeypatch):
+    """The same for the If-Match transaction: no 200 for an update that never commits."""
+    from django.db import OperationalError, transaction
+    from rest_framework.test import APIClient
+
+    from drf_apifirst.conditional import ConditionalRequestMixin
+
+    task = Task.objects.create(title="Before")
+    url = f"/api/conditional-tasks/{task.pk}/"
+    client = APIClient(raise_request_exception=False)
+    etag = client.get(url)["ETag"]
+    finalize = ConditionalRequestMixin.finalize_conditional
+
+    def survived_a_dropped_statement(self, request, response):
+        try:
+            with transaction.atomic(savepoint=False):
+                raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError:
+            pass
+        return finalize(self, request, response)
+
+    monkeypatch.setattr(
+        ConditionalRequestMixin, "finalize_conditional", survived_a_dropped_statement
+    )
+    response = client.patch(url, {"title": "After"}, format="json", HTTP_IF_MATCH=etag)
+    task.refresh_from_db()
+    assert task.title == "Before"
+    assert_unavailable_problem(response)
+
+
 # --- the response cache ---
 
 

@@ -100,7 +100,21 @@ else:
         connect_timeout=int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
         # A query the network stops carrying fails after this long (libpq, milliseconds).
         tcp_user_timeout=_statement_ms,
-        options=f"-c statement_timeout={_statement_ms}",
+        options=" ".join(
+            (
+                f"-c statement_timeout={_statement_ms}",
+                # The server's side of the same connection. A client that gave up on a
+                # silent link (above) sends nothing more, and its session would sit "idle
+                # in transaction" holding its row locks (an Idempotency-Key's among them)
+                # until the server noticed: after the link is back, retries of that key
+                # would wait for the lock and fail. Keepalives find the vanished client
+                # in seconds; an idle transaction ends after twice the statement timeout.
+                f"-c idle_in_transaction_session_timeout={2 * _statement_ms}",
+                "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=1",
+                "-c tcp_keepalives_count=3",
+                f"-c tcp_user_timeout={_statement_ms}",
+            )
+        ),
     )
 # --8<-- [end:database]
 

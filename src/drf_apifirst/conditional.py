@@ -32,6 +32,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from drf_apifirst.context import request_context
 from drf_apifirst.exceptions import Problem, ShortCircuit
+from drf_apifirst.faults import refuse_success_rolled_back
 from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM
 from drf_apifirst.settings import apifirst_settings
 
@@ -200,7 +201,10 @@ class ConditionalRequestMixin:
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if request.method in _UNSAFE_WITH_OBJECT and request.headers.get("If-Match") is not None:
             with transaction.atomic():
-                return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+                response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+                # Not a 200 for an update the database rolls back (faults.py).
+                refuse_success_rolled_back(response)
+                return response
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def finalize_conditional(self, request: Any, response: Any) -> Any:

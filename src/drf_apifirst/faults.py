@@ -11,9 +11,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 
-__all__ = ["CACHE_ERRORS", "DATABASE_ERRORS", "cache_failed", "is_database_unavailable"]
+__all__ = [
+    "CACHE_ERRORS",
+    "DATABASE_ERRORS",
+    "TransactionRolledBack",
+    "cache_failed",
+    "is_database_unavailable",
+    "refuse_success_rolled_back",
+    "rollback_pending",
+]
 
 logger: logging.Logger = logging.getLogger("drf_apifirst.faults")
 
@@ -53,3 +61,35 @@ def is_database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` means the database is down (a 503 problem, retryable), rather
     than a bug or a race (a 500)."""
     return isinstance(exc, DATABASE_ERRORS)
+
+
+class TransactionRolledBack(OperationalError):
+    """The request's transaction is marked for rollback although the view succeeded.
+
+    An ``OperationalError``: it is answered like a database that went away (a 503
+    ``service_unavailable`` problem with ``Retry-After``), which is what happened.
+    """
+
+
+def rollback_pending(using: str | None = None) -> bool:
+    """Inside an ``atomic`` block that Django will roll back when it ends: no query can
+    run in it, and nothing written in it will commit."""
+    return transaction.get_connection(using).in_atomic_block and transaction.get_rollback(using)
+
+
+def refuse_success_rolled_back(response: Any, using: str | None = None) -> None:
+    """Call at the end of an ``atomic`` block that wraps a whole request: a success
+    (status < 400) whose transaction Django will roll back is raised as
+    ``TransactionRolledBack`` instead of being answered.
+
+    Django ends an atomic block that is marked for rollback without a word: a statement
+    that failed inside ``atomic(savepoint=False)`` (``QuerySet.delete()``, ``save()`` of
+    several tables) on a connection that went away marks it, and code that survives the
+    error (freeing a lock, logging) lets the view answer 201 for a write that never
+    commits. An error response is left alone: it promised nothing.
+    """
+    if response.status_code < 400 and rollback_pending(using):
+        raise TransactionRolledBack(
+            "The transaction was marked for rollback after a database error the request "
+            "survived; its writes will not commit."
+        )

@@ -36,7 +36,14 @@ from django.utils.translation import gettext_lazy as _
 
 from drf_apifirst.context import canonical_query, request_context
 from drf_apifirst.exceptions import Problem, ServiceUnavailable, ShortCircuit
-from drf_apifirst.faults import CACHE_ERRORS, DATABASE_ERRORS, cache_failed
+from drf_apifirst.faults import (
+    CACHE_ERRORS,
+    DATABASE_ERRORS,
+    TransactionRolledBack,
+    cache_failed,
+    refuse_success_rolled_back,
+    rollback_pending,
+)
 from drf_apifirst.principals import get_principal, get_tenant, tenant_ident
 from drf_apifirst.settings import apifirst_settings
 
@@ -204,6 +211,9 @@ class DatabaseStore(IdempotencyStore):
     def save(self, record_key: str, record: dict[str, Any]) -> None:
         from drf_apifirst.models import IdempotencyRecord
 
+        if rollback_pending():
+            # No query runs in a failed transaction, and its write will not commit.
+            raise TransactionRolledBack("The request's transaction is marked for rollback.")
         IdempotencyRecord.objects.filter(record_key=record_key).update(
             expires=timezone.now() + timedelta(seconds=apifirst_settings.IDEMPOTENCY_TTL),
             **record,
@@ -212,6 +222,10 @@ class DatabaseStore(IdempotencyStore):
     def release(self, record_key: str) -> None:
         from drf_apifirst.models import IdempotencyRecord
 
+        if rollback_pending():
+            # The request's transaction failed (a statement timed out) and no query can
+            # run in it; the lock row it inserted is undone with it: nothing to free.
+            return
         IdempotencyRecord.objects.filter(record_key=record_key, status=None).delete()
 
 
@@ -245,7 +259,9 @@ class IdempotencyMixin:
         going away mid-request) or its host dies, its writes go with it, so the retry
         the client is entitled to cannot duplicate them. The ``CacheStore`` saves its
         record just after the write commits: a crash in between, or a 5xx after a
-        write, leaves a row a retry repeats."""
+        write, leaves a row a retry repeats. A success whose transaction is marked for
+        rollback (a statement failed on a connection that went away, and the request
+        survived the error) is a 503, not a 201 for a row that never commits."""
         if (
             self.idempotency
             and request.method in apifirst_settings.IDEMPOTENT_METHODS
@@ -256,6 +272,7 @@ class IdempotencyMixin:
                 response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
                 if response.status_code >= 500:
                     transaction.set_rollback(True)
+                refuse_success_rolled_back(response)
                 return response
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
