@@ -379,3 +379,24 @@ def test_throttle_failure_refuses_anything_else():
     [problem] = find_setting_problems({"THROTTLE_FAILURE": True})
     assert problem.kind == "invalid"
     assert "'open' or 'closed'" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("error", "named"),
+    [
+        ("django.db.OperationalError", "Database unavailable (idempotency lock release)"),
+        ("redis.exceptions.ConnectionError", "Cache unavailable (idempotency lock release)"),
+    ],
+)
+def test_a_survived_store_failure_is_logged_with_the_store_that_failed(error, named, caplog):
+    """The warning names the database or the cache: an operator reading it at 3 a.m. looks
+    at the right server."""
+    import importlib
+
+    from drf_apifirst.faults import cache_failed
+
+    module, _, name = error.rpartition(".")
+    exc_class = getattr(importlib.import_module(module), name)
+    with caplog.at_level("WARNING", logger="drf_apifirst.faults"):
+        cache_failed("idempotency lock release", exc_class("gone"))
+    assert [r.getMessage() for r in caplog.records] == [f"{named}: {name}: gone"]

@@ -53,8 +53,12 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceE
 
 
 def cache_failed(what: str, exc: BaseException, **context: Any) -> None:
-    """Log a cache failure the library survived (once per failed call, as a warning)."""
-    logger.warning("Cache unavailable (%s): %s: %s", what, type(exc).__name__, exc, extra=context)
+    """Log a cache or store failure the library survived (once per failed call, as a
+    warning), naming the server that failed: the database or the cache."""
+    server = "Database" if is_database_unavailable(exc) else "Cache"
+    logger.warning(
+        "%s unavailable (%s): %s: %s", server, what, type(exc).__name__, exc, extra=context
+    )
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
