@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from rest_framework import serializers, status
@@ -40,6 +40,15 @@ class TooManyTokens(Problem):
     title = _("Too many tokens.")
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Credentials",
+            value={"username": "grace", "password": "correct-horse-battery-staple"},
+            request_only=True,
+        )
+    ]
+)
 class LoginSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(
@@ -47,6 +56,18 @@ class LoginSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A token",
+            value={
+                "token": "5c1f0e9d2b7a4c3e8f6a1b0d9c8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e",
+                "expiry": "2026-11-03T19:30:00Z",
+            },
+            response_only=True,
+        )
+    ]
+)
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
     expiry = serializers.DateTimeField(allow_null=True, help_text="When the token expires.")
@@ -59,6 +80,10 @@ class LoginView(ResponseHeadersMixin, GenericAPIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
     serializer_class = LoginSerializer
+
+    # For the document: the problems a login raises (too_many_tokens under knox's
+    # TOKEN_LIMIT_PER_USER).
+    action_problems = {"post": [InvalidCredentials, TooManyTokens]}
 
     @extend_schema(request=LoginSerializer, responses={200: TokenSerializer})
     def post(self, request: Request) -> Response:
