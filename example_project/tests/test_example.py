@@ -462,13 +462,13 @@ def test_an_api_key_needs_a_scope_as_its_document_says(client, as_user):
     import yaml
 
     document = yaml.safe_load((PROJECT_DIR / "openapi" / "v2.yaml").read_text())
-    scopes = document["components"]["schemas"]["APIKeyRequest"]["properties"]["scopes"]
+    scopes = document["components"]["schemas"]["APIKeyCreatedRequest"]["properties"]["scopes"]
     assert scopes["minItems"] == 1
     response = client.post(
         "/api/v2/api-keys/",
         {"name": "ci", "scopes": []},
         content_type="application/json",
-        headers=as_user("demo"),
+        **as_user("demo"),
     )
     assert response.status_code == 400
     assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [("#/scopes", "empty")]
