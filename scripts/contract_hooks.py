@@ -92,6 +92,19 @@ def _resource(path: str) -> str | None:
 
 @schemathesis.hook
 def map_case(context: Any, case: Any) -> Any:
+    """Generated cases (coverage, fuzzing and stateful phases)."""
+    return reach(case)
+
+
+@schemathesis.hook
+def before_add_examples(context: Any, examples: list[Any]) -> None:
+    """The document's own examples (``"task": 42``), which map_case does not see."""
+    for case in examples:
+        reach(case)
+
+
+def reach(case: Any) -> Any:
+    """``case`` with the valid parts it names taken from the data the caller can reach."""
     if not DATA:
         return case
     path, method = case.operation.path, case.method.upper()
