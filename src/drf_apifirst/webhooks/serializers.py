@@ -31,10 +31,11 @@ class EventTypesFieldExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         field = self.target
-        schema: dict[str, Any] = {
-            "type": "array",
-            "items": {"type": "string", "enum": sorted(get_event_types())},
-        }
+        items: dict[str, Any] = {"type": "string", "enum": sorted(get_event_types())}
+        child_max_length = getattr(field.child, "max_length", None)
+        if child_max_length is not None:
+            items["maxLength"] = child_max_length  # as before the enum: no change to clients
+        schema: dict[str, Any] = {"type": "array", "items": items}
         if field.max_length is not None:
             schema["maxItems"] = field.max_length
         if field.help_text:
