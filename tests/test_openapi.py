@@ -74,10 +74,31 @@ def test_every_documented_error_is_a_problem(schema):
 def test_statuses_follow_what_the_operation_can_do(schema):
     responses = lambda path, method: set(schema["paths"][path][method]["responses"])  # noqa: E731
     # The default throttles apply everywhere: 429 is documented everywhere.
-    assert responses("/api/tasks/", "get") == {"200", "400", "404", "405", "406", "429", "500"}
-    assert responses("/api/tasks/", "post") == {"201", "400", "405", "406", "415", "429", "500"}
-    assert responses("/api/tasks/{id}/", "get") == {"200", "404", "405", "406", "429", "500"}
-    assert responses("/api/tasks/{id}/", "delete") == {"204", "404", "405", "406", "429", "500"}
+    # Any view can find the database down: 503 is documented everywhere.
+    errors = {"405", "406", "429", "500", "503"}
+    assert responses("/api/tasks/", "get") == {"200", "400", "404", *errors}
+    assert responses("/api/tasks/", "post") == {"201", "400", "415", *errors}
+    assert responses("/api/tasks/{id}/", "get") == {"200", "404", *errors}
+    assert responses("/api/tasks/{id}/", "delete") == {"204", "404", *errors}
+
+
+def test_every_operation_documents_the_503_with_retry_after(schema):
+    """A database out of reach (any view) or an idempotency store that is down (requests
+    with an Idempotency-Key) is a 503 service_unavailable problem with Retry-After."""
+    checked = 0
+    for path, method, operation in operations(schema):
+        response = operation["responses"]["503"]
+        assert response["description"] == "Service Unavailable", (path, method)
+        assert header_refs(response)["Retry-After"] == "Retry-After", (path, method)
+        media = response["content"]["application/problem+json"]
+        assert media["schema"] == PROBLEM_REF, (path, method)
+        assert media["examples"] == {
+            "service_unavailable": {"$ref": "#/components/examples/service_unavailable"}
+        }, (path, method)
+        checked += 1
+    assert checked > 20
+    example = schema["components"]["examples"]["service_unavailable"]["value"]
+    assert (example["status"], example["code"]) == (503, "service_unavailable")
 
 
 def test_schema_view_serves_the_document(api_client):
@@ -366,6 +387,8 @@ def test_every_response_documents_x_request_id_as_a_component(schema):
         ("/api/conditional-tasks/{id}/", "patch", "200", "ETag"),
         ("/api/idempotent-tasks/", "post", "201", "Idempotent-Replayed"),
         ("/api/articles/", "get", "429", "Retry-After"),
+        ("/api/articles/", "get", "503", "Retry-After"),
+        ("/api/idempotent-tasks/", "post", "503", "Retry-After"),
         ("/api/articles/", "get", "200", "RateLimit"),
         ("/api/articles/", "get", "200", "Link"),
         ("/api/cursor-articles/", "get", "200", "Link"),
@@ -385,6 +408,8 @@ def test_headers_are_documented_where_they_are_sent(schema, path, method, status
         ("/api/conditional-tasks/{id}/", "delete", "204", "ETag"),
         ("/api/idempotent-tasks/", "post", "400", "Idempotent-Replayed"),  # never kept
         ("/api/articles/{id}/", "get", "200", "Idempotent-Replayed"),
+        ("/api/articles/", "get", "500", "Retry-After"),
+        ("/api/idempotent-tasks/", "post", "503", "Idempotent-Replayed"),  # never kept
     ],
 )
 def test_headers_are_not_promised_where_they_are_not_sent(schema, path, method, status, header):
@@ -541,3 +566,33 @@ def test_the_migration_guide_token_advice_gives_two_distinct_schemes():
     assert len(names) == 2
     assert "legacyTokenAuth" in names
     assert names <= set(schemes)
+
+
+def test_login_documents_its_request_and_response_examples(schema):
+    from jsonschema import Draft4Validator
+
+    login = schema["paths"]["/api/auth/login/"]["post"]
+    components = {"components": schema["components"]}
+    for media, component in (
+        (login["requestBody"]["content"]["application/json"], "LoginRequest"),
+        (login["responses"]["200"]["content"]["application/json"], "Token"),
+    ):
+        examples = list(media["examples"].values())
+        assert len(examples) == 1, component
+        validator = Draft4Validator({"$ref": f"#/components/schemas/{component}", **components})
+        assert not list(validator.iter_errors(examples[0]["value"])), component
+    request = login["requestBody"]["content"]["application/json"]["examples"]
+    assert set(next(iter(request.values()))["value"]) == {"username", "password"}
+    response = login["responses"]["200"]["content"]["application/json"]["examples"]
+    assert set(next(iter(response.values()))["value"]) == {"token", "expiry"}
+
+
+def test_login_documents_the_problems_it_raises(schema):
+    login = schema["paths"]["/api/auth/login/"]["post"]["responses"]
+    examples = login["400"]["content"]["application/problem+json"]["examples"]
+    assert set(examples) == {"invalid_credentials", "validation_error"}
+    assert "`invalid_credentials`" in login["400"]["description"]
+    # Under knox's TOKEN_LIMIT_PER_USER.
+    examples = login["403"]["content"]["application/problem+json"]["examples"]
+    assert "too_many_tokens" in examples
+    assert "`too_many_tokens`" in login["403"]["description"]

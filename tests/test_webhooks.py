@@ -666,3 +666,20 @@ def test_the_contract_guard_calls_a_removed_event_type_or_payload_field_breaking
 def test_invalid_webhook_settings_are_reported(key, value):
     [problem] = find_setting_problems({key: value})
     assert (problem.kind, problem.key) == ("invalid", key)
+
+
+def test_an_endpoints_event_types_are_documented_as_the_declared_ones(task_events):
+    # The server refuses any other name (400 invalid_choice): the document must not offer
+    # any string (schemathesis' positive_data_acceptance sent some to the example).
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator(urlconf="tests.webhook_urls").get_schema(public=True)
+    for name in ("WebhookEndpointRequest", "PatchedWebhookEndpointRequest", "WebhookEndpoint"):
+        event_types = document["components"]["schemas"][name]["properties"]["event_types"]
+        items = event_types["items"]
+        assert items["maxLength"] == 100  # as before the enum
+        # drf-spectacular's enum postprocessing names the enum: {"allOf": [{"$ref": ...}]}
+        ref = items["allOf"][0]["$ref"] if "allOf" in items else None
+        enum = document["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else items
+        assert enum["enum"] == ["task.deleted", "task.updated", "webhook.test"], name
+        assert event_types["maxItems"] == 100

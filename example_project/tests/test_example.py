@@ -454,3 +454,21 @@ def test_an_admin_changes_a_role_and_gets_the_new_etag(client, as_user, acme):
         **auth,
     )
     assert stale.status_code == 412
+
+
+def test_an_api_key_needs_a_scope_as_its_document_says(client, as_user):
+    # schemathesis' positive_data_acceptance sent `"scopes": []`, which the document
+    # allowed and the server refuses.
+    import yaml
+
+    document = yaml.safe_load((PROJECT_DIR / "openapi" / "v2.yaml").read_text())
+    scopes = document["components"]["schemas"]["APIKeyCreatedRequest"]["properties"]["scopes"]
+    assert scopes["minItems"] == 1
+    response = client.post(
+        "/api/v2/api-keys/",
+        {"name": "ci", "scopes": []},
+        content_type="application/json",
+        **as_user("demo"),
+    )
+    assert response.status_code == 400
+    assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [("#/scopes", "empty")]

@@ -313,7 +313,7 @@ class APIKeySerializer(ApiModelSerializer):
     """An integration's API key. Its secret is never shown again after creation."""
 
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=INTEGRATION_SCOPES), allow_empty=False
+        child=serializers.ChoiceField(choices=INTEGRATION_SCOPES), allow_empty=False, min_length=1
     )
 
     class Meta:

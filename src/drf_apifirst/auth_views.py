@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from rest_framework import serializers, status
@@ -49,6 +49,15 @@ class TooManyTokens(Problem):
     title: StrOrPromise = _("Too many tokens.")
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Credentials",
+            value={"username": "grace", "password": "correct-horse-battery-staple"},
+            request_only=True,
+        )
+    ]
+)
 class LoginSerializer(serializers.Serializer[Any]):
     username: serializers.CharField = serializers.CharField(max_length=150)
     password: serializers.CharField = serializers.CharField(
@@ -56,6 +65,18 @@ class LoginSerializer(serializers.Serializer[Any]):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A token",
+            value={
+                "token": "5c1f0e9d2b7a4c3e8f6a1b0d9c8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e",
+                "expiry": "2026-11-03T19:30:00Z",
+            },
+            response_only=True,
+        )
+    ]
+)
 class TokenSerializer(serializers.Serializer[Any]):
     token: serializers.CharField = serializers.CharField(
         help_text="Send as `Authorization: Token <token>`."
@@ -72,6 +93,10 @@ class LoginView(ResponseHeadersMixin, GenericAPIView[Any]):
     permission_classes: Sequence[type[BasePermission]] = [AllowAny]
     throttle_classes: Sequence[type[BaseThrottle]] = [LoginRateThrottle]
     serializer_class: type[BaseSerializer[Any]] = LoginSerializer
+
+    # For the document: the problems a login raises (too_many_tokens under knox's
+    # TOKEN_LIMIT_PER_USER).
+    action_problems = {"post": [InvalidCredentials, TooManyTokens]}
 
     @extend_schema(request=LoginSerializer, responses={200: TokenSerializer})
     def post(self, request: Request) -> Response:

@@ -30,7 +30,7 @@ from drf_apifirst.compat import (
     serializer_component_name,
     tokenized_path,
 )
-from drf_apifirst.exceptions import ServerError
+from drf_apifirst.exceptions import ServerError, ServiceUnavailable
 from drf_apifirst.permissions import HasScope, required_scope
 from drf_apifirst.problems import PROBLEM_CONTENT_TYPE
 from drf_apifirst.serializers import EXPAND_PARAM, FIELDS_PARAM, ApiModelSerializer
@@ -231,6 +231,7 @@ class AutoSchema(openapi.AutoSchema):
             return None
         if self.method == "GET":
             self._add_field_selection_parameters(operation)
+            self._document_non_blank_filters(operation)
         if operation.get("security") == [{}]:
             # Only the empty requirement: no credentials at all. `[]` says so plainly
             # (generators read `[{}]` as "needs an authenticated client").
@@ -280,7 +281,7 @@ class AutoSchema(openapi.AutoSchema):
             names.append("Link")
         if view.get_throttles() and (success or code == 429):
             names += ["RateLimit-Policy", "RateLimit"]
-        if code == 429:
+        if code in (429, 503):
             names.append("Retry-After")
         if status in etag_statuses:
             names.append("ETag")
@@ -472,6 +473,27 @@ class AutoSchema(openapi.AutoSchema):
             return f"{name}WithoutCount"
         return name
 
+    def _document_non_blank_filters(self, operation: dict[str, Any]) -> None:
+        """A string filter of ``DjangoFilterBackend`` takes a character that is not a space:
+        under ``STRICT_QUERY_PARAMETERS`` a blank one (``?label=``, ``?label=%20``) is a
+        400 ``blank`` problem, not a filter left out."""
+        from drf_apifirst import filters
+
+        backend_class = getattr(filters, "DjangoFilterBackend", None)
+        if backend_class is None or not apifirst_settings.STRICT_QUERY_PARAMETERS:
+            return
+        names: set[str] = set()
+        for backend in getattr(self.view, "filter_backends", None) or ():
+            if isinstance(backend, type) and issubclass(backend, backend_class):
+                try:
+                    names |= backend().query_parameter_names(self.view)
+                except Exception:  # a get_queryset that needs a real request: no change
+                    return
+        for parameter in operation.get("parameters", []):
+            plain_string = parameter.get("schema") == {"type": "string"}
+            if parameter.get("in") == "query" and parameter.get("name") in names and plain_string:
+                parameter["schema"] = {"type": "string", "pattern": "\\S"}
+
     def _add_field_selection_parameters(self, operation: dict[str, Any]) -> None:
         get_serializer_class = getattr(self.view, "get_serializer_class", None)
         try:
@@ -539,14 +561,19 @@ class AutoSchema(openapi.AutoSchema):
         if self.view.get_throttles():
             statuses.append(429)
         statuses.append(500)
+        # The database out of reach (any view), the idempotency store down (a request with
+        # an Idempotency-Key), a throttle that fails closed: retry after Retry-After.
+        statuses.append(503)
         statuses += [problem.status_code for problem in self._action_problems()]
         return sorted(set(statuses))
 
     def _action_problems(self) -> list[Any]:
         """``action_problems = {"destroy": [LastAdmin]}`` on a view: the business-rule
-        problems an action raises, documented under their status with their codes."""
+        problems an action raises, documented under their status with their codes. A view
+        without actions (an ``APIView``) names its handlers: ``{"post": [...]}``."""
         problems = getattr(self.view, "action_problems", None) or {}
-        return list(problems.get(getattr(self.view, "action", None), ()))
+        action = getattr(self.view, "action", None) or self.method.lower()
+        return list(problems.get(action, ()))
 
     def problem_classes(self, status: int) -> tuple[list[Any], bool]:
         """The problems with extension members this operation can answer ``status`` with,
@@ -666,6 +693,7 @@ class AutoSchema(openapi.AutoSchema):
             428: PreconditionRequired(),
             429: exceptions.Throttled(wait=30),
             500: ServerError(),
+            503: ServiceUnavailable(),
         }
         general = by_status.get(status)
         codes = {getattr(exc, "default_code", None) for exc in found}

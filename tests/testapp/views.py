@@ -523,11 +523,12 @@ class DRFLimitOffsetArticleViewSet(ReadOnlyApiModelViewSet):
 
 
 class TaggedArticleViewSet(ReadOnlyApiModelViewSet):
-    """``?tags=1&tags=2``: a multiple-choice filter, documented as a repeated parameter."""
+    """``?tags=1&tags=2``: a multiple-choice filter, documented as a repeated parameter;
+    ``?title=``, a string filter."""
 
     queryset = Article.objects.all()
     serializer_class = ArticleListSerializer
-    filterset_fields = ["tags", "author"]
+    filterset_fields = ["tags", "author", "title"]
 
 
 class StrictCommitSerializer(StrictInputMixin, serializers.Serializer):

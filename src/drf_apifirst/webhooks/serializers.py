@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from drf_apifirst.validators import PublicURLValidator
@@ -11,6 +12,7 @@ from drf_apifirst.webhooks.events import get_event_types
 from drf_apifirst.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "EventTypesField",
     "RotateSecretSerializer",
     "WebhookAttemptSerializer",
     "WebhookDeliverySerializer",
@@ -19,12 +21,34 @@ __all__ = [
 ]
 
 
+class EventTypesField(serializers.ListField):
+    """Names of declared event types. The serializer checks them (one error naming every
+    unknown one); the document lists the names declared when it is generated."""
+
+
+class EventTypesFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = EventTypesField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        field = self.target
+        items: dict[str, Any] = {"type": "string", "enum": sorted(get_event_types())}
+        child_max_length = getattr(field.child, "max_length", None)
+        if child_max_length is not None:
+            items["maxLength"] = child_max_length  # as before the enum: no change to clients
+        schema: dict[str, Any] = {"type": "array", "items": items}
+        if field.max_length is not None:
+            schema["maxItems"] = field.max_length
+        if field.help_text:
+            schema["description"] = str(field.help_text)
+        return schema
+
+
 class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
     # The SSRF guard alone (one error, "unsafe_url"): it also refuses what is not a URL.
     url: serializers.CharField = serializers.CharField(
         max_length=2000, validators=[PublicURLValidator()]
     )
-    event_types: serializers.ListField = serializers.ListField(
+    event_types: EventTypesField = EventTypesField(
         child=serializers.CharField(max_length=100),
         required=False,
         max_length=100,
