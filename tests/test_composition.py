@@ -217,6 +217,37 @@ def test_a_custom_action_saving_another_model_does_not_get_the_tenant_stamp(api_
     assert list(Tag.objects.values_list("name", flat=True)) == ["urgent"]
 
 
+@pytest.mark.parametrize("base", [ApiModelSerializer, serializers.ModelSerializer])
+def test_a_hosts_own_create_still_gets_the_tenant_its_model_has_no_field_for(alice, base):
+    """A serializer whose ``create()`` stamps child rows with the tenant keeps getting it."""
+    from rest_framework.test import APIRequestFactory
+
+    from drf_apifirst.serializers import SaveKwargsMixin
+
+    received = {}
+
+    bases = (base,) if issubclass(base, SaveKwargsMixin) else (SaveKwargsMixin, base)
+
+    class TagForOwner(*bases):
+        class Meta:
+            model = Tag
+            fields = ["id", "name"]
+
+        def create(self, validated_data):
+            received["owner"] = validated_data.pop("owner")
+            return super().create(validated_data)
+
+    context = {
+        "request": APIRequestFactory().post("/"),
+        "save_kwargs": {"owner": alice},
+        "tenant_field": "owner",
+    }
+    serializer = TagForOwner(data={"name": "mine"}, context=context)
+    serializer.is_valid(raise_exception=True)
+    assert serializer.save().name == "mine"
+    assert received == {"owner": alice}
+
+
 def test_the_hosts_own_save_keywords_win_over_the_librarys(alice):
     """``get_save_kwargs()`` fills in, the host's explicit ``save(owner=...)`` decides."""
     from rest_framework.test import APIRequestFactory

@@ -685,9 +685,10 @@ class SaveKwargsMixin:
     """Adds the view's ``get_save_kwargs()`` (passed as ``context["save_kwargs"]``) to
     every ``save()``, so what the library stamps (the tenant) reaches the model even when a
     host's ``perform_create`` calls ``serializer.save(...)`` itself. Keywords the caller
-    passes to ``save()`` win. The tenant goes only to a model that has the tenant field,
-    so a custom action saving another model's serializer is not handed a keyword its model
-    cannot take. ``ApiModelSerializer`` has it; add it to a plain serializer that a
+    passes to ``save()`` win. The tenant goes only to a model that has the tenant field
+    (or to a ``create()``/``update()`` of the host's own, which may use it), so a custom
+    action saving another model's serializer is not handed a keyword its model cannot
+    take. ``ApiModelSerializer`` has it; add it to a plain serializer that a
     tenant-scoped view uses."""
 
     def save(self, **kwargs: Any) -> Any:
@@ -698,9 +699,18 @@ class SaveKwargsMixin:
             tenant_field is not None
             and tenant_field in stamped
             and not _model_has_field(self, tenant_field)
+            and not _saves_its_own_way(self)
         ):
             del stamped[tenant_field]
         return super().save(**{**stamped, **kwargs})  # type: ignore[misc]
+
+
+def _saves_its_own_way(serializer: Any) -> bool:
+    """Whether the ``create()`` (or ``update()``) this save will call is the host's own: it
+    may take a keyword its model has no field for (stamping child rows with the tenant)."""
+    name = "create" if getattr(serializer, "instance", None) is None else "update"
+    method = getattr(type(serializer), name, None)
+    return getattr(method, "__module__", None) not in ("rest_framework.serializers", __name__)
 
 
 def _model_has_field(serializer: Any, name: str) -> bool:
