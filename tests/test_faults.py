@@ -284,6 +284,44 @@ def test_an_if_match_update_the_database_will_roll_back_is_not_a_200(monkeypatch
     assert_unavailable_problem(response)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_keyed_if_match_update_rolled_back_is_not_kept_for_its_retry(monkeypatch):
+    """With the default cache store, a keyed If-Match PATCH whose transaction will roll
+    back is a 503 and its 200 is not kept: the client's retry with the same key runs the
+    update instead of being told, by a replay, that the lost update happened."""
+    from django.db import OperationalError, transaction
+    from rest_framework.test import APIClient
+
+    from drf_apifirst.conditional import ConditionalRequestMixin
+
+    task = Task.objects.create(title="Before")
+    url = f"/api/conditional-tasks/{task.pk}/"
+    client = APIClient(raise_request_exception=False)
+    etag = client.get(url)["ETag"]
+    finalize = ConditionalRequestMixin.finalize_conditional
+
+    def survived_a_dropped_statement(self, request, response):
+        try:
+            with transaction.atomic(savepoint=False):
+                raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError:
+            pass
+        return finalize(self, request, response)
+
+    monkeypatch.setattr(
+        ConditionalRequestMixin, "finalize_conditional", survived_a_dropped_statement
+    )
+    headers = {"HTTP_IF_MATCH": etag, "HTTP_IDEMPOTENCY_KEY": "patch-1"}
+    response = client.patch(url, {"title": "After"}, format="json", **headers)
+    assert_unavailable_problem(response)
+    monkeypatch.undo()
+    retried = client.patch(url, {"title": "After"}, format="json", **headers)
+    assert retried.status_code == 200
+    assert not retried.has_header("Idempotent-Replayed")
+    task.refresh_from_db()
+    assert task.title == "After"
+
+
 # --- the response cache ---
 
 

@@ -337,6 +337,9 @@ class IdempotencyMixin:
             return
         store, record_key, fingerprint = pending
         try:
+            # A success whose transaction will not commit is a 503, and is not kept: the
+            # retry the client is owed must run, not replay a write that never happened.
+            refuse_success_rolled_back(response)
             if is_kept_status(response.status_code):
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()
