@@ -4,6 +4,8 @@ naming it, never reduced to its last value; ordering takes only the listed names
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from tests.testapp.models import Article
+
 
 @pytest.fixture(scope="module")
 def schema():
@@ -106,3 +108,33 @@ def test_a_string_filter_sent_blank_is_a_400_and_documented_as_not_blank(
     assert response.status_code == 400
     assert [(e["parameter"], e["code"]) for e in response.json()["errors"]] == [("title", "blank")]
     assert api_client.get(f"/api/tagged-articles/?title={articles[0].title}").status_code == 200
+
+
+def test_only_filters_read_from_one_parameter_are_documented_as_refusing_blanks(db):
+    """The server's blank check is per filter: a range's halves (``_after``/``_before``)
+    are not refused blank one by one, so the document puts no pattern on them."""
+    import django_filters
+
+    from drf_apifirst.filters import DjangoFilterBackend
+
+    class Filters(django_filters.FilterSet):
+        title = django_filters.CharFilter()
+        published = django_filters.DateFromToRangeFilter()
+
+        class Meta:
+            model = Article
+            fields = ["title", "published"]
+
+    class View:
+        filterset_class = Filters
+
+        def get_queryset(self):
+            return Article.objects.all()
+
+    backend = DjangoFilterBackend()
+    assert backend.query_parameter_names(View()) == {
+        "title",
+        "published_after",
+        "published_before",
+    }
+    assert backend.blank_refused_parameter_names(View()) == {"title"}

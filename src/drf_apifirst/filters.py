@@ -232,6 +232,23 @@ if HAS_DJANGO_FILTER:
                     names.add(name)
             return names
 
+        def blank_refused_parameter_names(self, view: Any) -> set[str]:
+            """The query parameters a blank value of which is a 400 ``blank`` problem under
+            ``STRICT_QUERY_PARAMETERS``: the filters read from one parameter (a range's
+            ``_min``/``_after`` halves are not checked one by one)."""
+            queryset = view.get_queryset()
+            filterset_class = self.get_filterset_class(view, queryset)
+            if filterset_class is None:
+                return set()
+            return {
+                name
+                for name, form_field in filterset_class(queryset=queryset).form.fields.items()
+                if not (
+                    getattr(form_field.widget, "suffixes", None)
+                    or getattr(form_field.widget, "widgets_names", None)
+                )
+            }
+
     __all__ += ["DjangoFilterBackend"]
 
 

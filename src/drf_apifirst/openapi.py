@@ -486,9 +486,9 @@ class AutoSchema(openapi.AutoSchema):
         for backend in getattr(self.view, "filter_backends", None) or ():
             if isinstance(backend, type) and issubclass(backend, backend_class):
                 try:
-                    names |= backend().query_parameter_names(self.view)
+                    names |= backend().blank_refused_parameter_names(self.view)
                 except Exception:  # a get_queryset that needs a real request: no change
-                    return
+                    continue
         for parameter in operation.get("parameters", []):
             plain_string = parameter.get("schema") == {"type": "string"}
             if parameter.get("in") == "query" and parameter.get("name") in names and plain_string:
