@@ -557,6 +557,31 @@ def test_w011_rate_limits_on_the_database_cache_say_their_cost():
         assert checks.check_database_cache_cost() == []
 
 
+@pytest.mark.parametrize("store", ["database", "drf_apifirst.idempotency.DatabaseStore"])
+def test_w015_the_database_idempotency_store_under_atomic_requests(settings, store):
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "IDEMPOTENCY_STORE": store}
+    databases = {alias: dict(config) for alias, config in settings.DATABASES.items()}
+    databases["default"]["ATOMIC_REQUESTS"] = True
+    with override_settings(DATABASES=databases):
+        assert checks.check_idempotency_store() == [
+            Warning(
+                "DRF_APIFIRST['IDEMPOTENCY_STORE'] keeps Idempotency-Key records in the "
+                "database while DATABASES['default']['ATOMIC_REQUESTS'] is True: a key's "
+                "in-flight row stays invisible until the request commits, so a concurrent "
+                "retry waits for it instead of a 409, and a kept 4xx (a 404) becomes a 503 "
+                "because DRF marks the request's transaction for rollback.",
+                hint="Use the cache store (Redis) with ATOMIC_REQUESTS, or turn "
+                "ATOMIC_REQUESTS off: the database store already runs a keyed request in "
+                "one transaction (docs/caching.md).",
+                id="drf_apifirst.W015",
+            )
+        ]
+    assert checks.check_idempotency_store() == []  # ATOMIC_REQUESTS off
+    settings.DRF_APIFIRST = {**settings.DRF_APIFIRST, "IDEMPOTENCY_STORE": "cache"}
+    with override_settings(DATABASES=databases):
+        assert checks.check_idempotency_store() == []
+
+
 # Outside a test transaction: a refused add is one ROLLBACK, as in production.
 @pytest.mark.django_db(transaction=True)
 @override_settings(CACHES=DATABASE_CACHES)

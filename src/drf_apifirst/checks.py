@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from drf_apifirst.settings import SETTINGS_NAME
@@ -21,6 +22,7 @@ __all__ = [
     "check_docs_assets",
     "check_exception_handler",
     "check_filter_backends",
+    "check_idempotency_store",
     "check_list_attributes",
     "check_middleware",
     "check_rest_framework_versions",
@@ -801,4 +803,41 @@ def check_filter_backends(
         )
         for backend in backends
         if backend in _LENIENT_FILTER_BACKENDS
+    ]
+
+
+@register(TAG)
+def check_idempotency_store(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W015: the database idempotency store under ``ATOMIC_REQUESTS``, which hides a key's
+    in-flight row from other workers until the request commits."""
+    if not _app_installed():
+        return []
+    from django.db import router
+
+    from drf_apifirst.idempotency import idempotency_store_class
+    from drf_apifirst.models import IdempotencyRecord
+
+    try:
+        atomic = idempotency_store_class().atomic
+    except (ImproperlyConfigured, ImportError):
+        return []  # the settings checks name what is wrong with the setting
+    if not atomic:
+        return []
+    alias = router.db_for_write(IdempotencyRecord)
+    if not settings.DATABASES.get(alias, {}).get("ATOMIC_REQUESTS"):
+        return []
+    return [
+        Warning(
+            f"{SETTINGS_NAME}['IDEMPOTENCY_STORE'] keeps Idempotency-Key records in the "
+            f"database while DATABASES[{alias!r}]['ATOMIC_REQUESTS'] is True: a key's "
+            "in-flight row stays invisible until the request commits, so a concurrent "
+            "retry waits for it instead of a 409, and a kept 4xx (a 404) becomes a 503 "
+            "because DRF marks the request's transaction for rollback.",
+            hint="Use the cache store (Redis) with ATOMIC_REQUESTS, or turn "
+            "ATOMIC_REQUESTS off: the database store already runs a keyed request in "
+            "one transaction (docs/caching.md).",
+            id="drf_apifirst.W015",
+        )
     ]
