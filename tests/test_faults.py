@@ -253,9 +253,9 @@ def test_with_the_database_store_a_statement_timeout_in_the_write_is_a_503_not_a
     assert Task.objects.filter(title="Slow").count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_if_match_update_the_database_will_roll_back_is_not_a_200(monkeypatch):
-    """The same for the If-Match transaction: no 200 for an update that never commits."""
+def _task_whose_update_survives_a_dropped_statement(monkeypatch):
+    """A task, its URL, a client and its ETag; its updates then survive a statement that
+    failed on a dropped connection (which marks the transaction for rollback)."""
     from django.db import OperationalError, transaction
     from rest_framework.test import APIClient
 
@@ -278,6 +278,13 @@ def test_an_if_match_update_the_database_will_roll_back_is_not_a_200(monkeypatch
     monkeypatch.setattr(
         ConditionalRequestMixin, "finalize_conditional", survived_a_dropped_statement
     )
+    return task, url, client, etag
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_if_match_update_the_database_will_roll_back_is_not_a_200(monkeypatch):
+    """The same for the If-Match transaction: no 200 for an update that never commits."""
+    task, url, client, etag = _task_whose_update_survives_a_dropped_statement(monkeypatch)
     response = client.patch(url, {"title": "After"}, format="json", HTTP_IF_MATCH=etag)
     task.refresh_from_db()
     assert task.title == "Before"
@@ -289,28 +296,7 @@ def test_a_keyed_if_match_update_rolled_back_is_not_kept_for_its_retry(monkeypat
     """With the default cache store, a keyed If-Match PATCH whose transaction will roll
     back is a 503 and its 200 is not kept: the client's retry with the same key runs the
     update instead of being told, by a replay, that the lost update happened."""
-    from django.db import OperationalError, transaction
-    from rest_framework.test import APIClient
-
-    from drf_apifirst.conditional import ConditionalRequestMixin
-
-    task = Task.objects.create(title="Before")
-    url = f"/api/conditional-tasks/{task.pk}/"
-    client = APIClient(raise_request_exception=False)
-    etag = client.get(url)["ETag"]
-    finalize = ConditionalRequestMixin.finalize_conditional
-
-    def survived_a_dropped_statement(self, request, response):
-        try:
-            with transaction.atomic(savepoint=False):
-                raise OperationalError("server closed the connection unexpectedly")
-        except OperationalError:
-            pass
-        return finalize(self, request, response)
-
-    monkeypatch.setattr(
-        ConditionalRequestMixin, "finalize_conditional", survived_a_dropped_statement
-    )
+    task, url, client, etag = _task_whose_update_survives_a_dropped_statement(monkeypatch)
     headers = {"HTTP_IF_MATCH": etag, "HTTP_IDEMPOTENCY_KEY": "patch-1"}
     response = client.patch(url, {"title": "After"}, format="json", **headers)
     assert_unavailable_problem(response)
